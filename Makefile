@@ -1,0 +1,37 @@
+# openstack-lab — every target runs `setup` first; setup is idempotent and fast when done.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+STACK ?= dev
+PY := .venv/bin/python
+
+.PHONY: help setup env up down preview test e2e bench clean-toolchain
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+setup: ## apt packages, virtualenv, Pulumi toolchain, state backend, libvirt daemons
+	@scripts/setup.sh
+
+env: ## shell exports for running pulumi by hand: eval "$$(make -s env)"
+	@scripts/env.sh
+
+up: setup ## bring up the default lab (stack $(STACK))
+	@scripts/up.sh $(STACK)
+
+preview: setup ## preview the default lab
+	@scripts/lab.sh preview $(STACK)
+
+down: setup ## destroy the lab (overlay first, then underlay)
+	@scripts/lab.sh destroy $(STACK)
+
+test: setup ## fast tiers: unit, graph, render validation, real-engine toolchain tests
+	@scripts/test.sh
+
+e2e: setup ## slow tier: the full local lab end to end (long; see README)
+	@scripts/test.sh -m e2e
+
+bench: setup ## benchmarks (numbers go in bench/results/)
+	@scripts/bench.sh
+
+clean-toolchain: ## forget the built Pulumi toolchain (next setup rebuilds it)
+	@scripts/setup/toolchain.sh --clean

@@ -1,0 +1,1 @@
+"""openstack-lab components: one module per family of things the lab builds."""

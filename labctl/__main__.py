@@ -1,0 +1,34 @@
+"""python -m labctl preview|up|destroy|outputs STACK — progress streams to the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from labctl.workspace import open_stack
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="labctl", description=__doc__)
+    parser.add_argument("operation", choices=["preview", "up", "destroy", "outputs"])
+    parser.add_argument("stack", nargs="?", default="dev")
+    args = parser.parse_args(argv)
+
+    stack = open_stack(args.stack)
+    echo = dict(on_output=print, color="always" if sys.stdout.isatty() else "never")
+    if args.operation == "preview":
+        stack.preview(diff=True, **echo)
+    elif args.operation == "up":
+        stack.up(**echo)
+    elif args.operation == "destroy":
+        stack.destroy(**echo)
+    else:
+        # Secrets stay masked: only their names are shown.
+        shown = {k: ("[secret]" if v.secret else v.value) for k, v in stack.outputs().items()}
+        print(json.dumps(shown, indent=2, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+# Shared by the setup and run scripts; sourced, never executed.
+# Everything the lab keeps outside git lives under OPENSTACK_LAB_HOME.
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OPENSTACK_LAB_HOME=${OPENSTACK_LAB_HOME:-$HOME/.openstack-lab}
+LAB_STATE_DIR="$OPENSTACK_LAB_HOME/state"
+LAB_PASSPHRASE_FILE="$OPENSTACK_LAB_HOME/passphrase"
+LAB_TOOLCHAIN_DIR="$OPENSTACK_LAB_HOME/toolchain"
+LAB_PULUMI_HOME="$OPENSTACK_LAB_HOME/pulumi-home"
+VENV="$REPO_ROOT/.venv"
+
+# One source of truth for versions: the pinned Python SDKs.
+pinned_version() {
+  sed -n "s/^$1==\([^ #]*\).*/\1/p" "$REPO_ROOT/requirements.txt"
+}
+PULUMI_VERSION=$(pinned_version pulumi)
+PULUMI_BIN_DIR="$LAB_TOOLCHAIN_DIR/pulumi-v$PULUMI_VERSION/bin"
+LAB_PLUGIN_DIR="$LAB_TOOLCHAIN_DIR/plugins"
+
+step() { printf '==> %s\n' "$*" >&2; }
+note() { printf '    %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+has_systemd() { [ -d /run/systemd/system ]; }
+
+# "system": a pulumi of the pinned version was already on PATH (a user with internet,
+# whose engine may download plugins as usual); "built": the project built it offline.
+toolchain_mode() {
+  cat "$LAB_TOOLCHAIN_DIR/mode" 2>/dev/null || echo none
+}
+
+# The environment every pulumi invocation of the project runs with: local state, the
+# passphrase from a 0600 file, no update checks; offline toolchains also never download.
+lab_exports() {
+  cat <<EXPORTS
+export OPENSTACK_LAB_HOME="$OPENSTACK_LAB_HOME"
+export PULUMI_BACKEND_URL="file://$LAB_STATE_DIR"
+export PULUMI_CONFIG_PASSPHRASE_FILE="$LAB_PASSPHRASE_FILE"
+export PULUMI_SKIP_UPDATE_CHECK=true
+EXPORTS
+  if [ "$(toolchain_mode)" = built ]; then
+    cat <<EXPORTS
+export PATH="$PULUMI_BIN_DIR:$LAB_PLUGIN_DIR:$VENV/bin:\$PATH"
+export PULUMI_HOME="$LAB_PULUMI_HOME"
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+EXPORTS
+  else
+    echo "export PATH=\"$VENV/bin:\$PATH\""
+  fi
+}

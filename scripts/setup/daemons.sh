@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# libvirtd and virtlogd running. With systemd the service manager starts them; build
+# machines and containers without systemd as PID 1 get them started directly.
+set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
+
+libvirt_answers() { virsh -c qemu:///system version >/dev/null 2>&1; }
+
+if libvirt_answers; then
+  note "daemons: libvirtd answers on qemu:///system"
+  exit 0
+fi
+
+if has_systemd; then
+  step "daemons: starting libvirtd and virtlogd with systemd"
+  as_root systemctl enable --now virtlogd.socket libvirtd.socket libvirtd.service
+else
+  step "daemons: no systemd here, starting virtlogd and libvirtd directly"
+  pgrep -x virtlogd >/dev/null || as_root virtlogd --daemon
+  pgrep -x libvirtd >/dev/null || as_root libvirtd --daemon
+fi
+
+for _ in $(seq 1 30); do
+  libvirt_answers && { note "daemons: libvirtd is up"; exit 0; }
+  sleep 1
+done
+die "libvirtd did not answer on qemu:///system within 30 s (see /var/log/libvirt/libvirtd.log)"

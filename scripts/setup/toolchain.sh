@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# The Pulumi toolchain: CLI, Python language pieces and provider plugins at the versions
+# of the pinned SDKs. A pulumi of that version on PATH is used as it is; otherwise the
+# pieces are built from the Go module proxy into $OPENSTACK_LAB_HOME/toolchain, keyed by
+# version, so a second run builds nothing. What the proxy refuses is recorded, not faked.
+set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
+
+if [ "${1:-}" = --clean ]; then
+  rm -rf "$LAB_TOOLCHAIN_DIR"
+  note "toolchain: removed $LAB_TOOLCHAIN_DIR"
+  exit 0
+fi
+
+MANIFEST="$LAB_TOOLCHAIN_DIR/manifest.json"
+UNAVAILABLE_DIR="$LAB_TOOLCHAIN_DIR/unavailable"
+mkdir -p "$LAB_TOOLCHAIN_DIR" "$PULUMI_BIN_DIR" "$LAB_PLUGIN_DIR" "$UNAVAILABLE_DIR" "$LAB_PULUMI_HOME"
+
+find_go() {
+  local go
+  for go in "$(command -v go || true)" /usr/local/go/bin/go; do
+    [ -n "$go" ] && [ -x "$go" ] && { echo "$go"; return 0; }
+  done
+  die "no Go toolchain found (needed to build Pulumi offline); install Go >= 1.21 or put pulumi v$PULUMI_VERSION on PATH"
+}
+
+# A newer Go, if go.mod asks for one, comes from the module proxy as golang.org/toolchain.
+export GOTOOLCHAIN=auto CGO_ENABLED=0 GOFLAGS=-buildvcs=false
+
+system_pulumi_matches() {
+  local p
+  p=$(command -v pulumi || true)
+  [ -n "$p" ] && [ "$(dirname "$p")" != "$PULUMI_BIN_DIR" ] \
+    && [ "$("$p" version 2>/dev/null)" = "v$PULUMI_VERSION" ]
+}
+
+# Prints the module's directory in the module cache; on failure prints the proxy's answer
+# and returns non-zero.
+mod_download() { # module@version
+  local json
+  json=$("$GO" mod download -json "$1" 2>&1 || true)
+  local dir err
+  dir=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' <<<"$json")
+  if [ -n "$dir" ] && [ -d "$dir" ]; then
+    echo "$dir"
+    return 0
+  fi
+  err=$(sed -n 's/^[[:space:]]*"Error": "\(.*\)"$/\1/p' <<<"$json" | sed 's/\\n\\t/ /g')
+  echo "${err:-$json}"
+  return 1
+}
+
+record_unavailable() { # name reason
+  printf '%s\n' "$2" > "$UNAVAILABLE_DIR/$1"
+  note "toolchain: $1 is NOT available: $2"
+}
+
+build_cli() {
+  if [ "$("$PULUMI_BIN_DIR/pulumi" version 2>/dev/null)" = "v$PULUMI_VERSION" ]; then
+    note "toolchain: pulumi v$PULUMI_VERSION already built"
+    return
+  fi
+  step "toolchain: building the Pulumi CLI v$PULUMI_VERSION from the Go module proxy (once; ~10 min on 2 cores)"
+  local start=$SECONDS
+  (cd "$REPO_ROOT/toolchain/pulumi-cli" && "$GO" build -mod=readonly -trimpath -tags osusergo,grpcnotrace \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
+    -o "$PULUMI_BIN_DIR/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+  note "toolchain: pulumi built in $((SECONDS - start)) s"
+}
+
+# The exec shim of the Python language host and the dynamic-provider shim ship inside the
+# sdk/v3 module, so they come with the same version as the CLI.
+install_sdk_scripts() {
+  local dir
+  dir=$(mod_download "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION") || die "$dir"
+  install -m 0755 "$dir/python/cmd/pulumi-language-python-exec" "$PULUMI_BIN_DIR/"
+  install -m 0755 "$dir/python/dist/pulumi-resource-pulumi-python" "$PULUMI_BIN_DIR/"
+}
+
+build_language_host() {
+  [ -x "$PULUMI_BIN_DIR/pulumi-language-python" ] && { note "toolchain: Python language host present"; return; }
+  local module="github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3"
+  local pseudo
+  pseudo=$(cat "$REPO_ROOT/toolchain/language-host.version")
+  note "toolchain: Python language host $pseudo: asking the Go module proxy"
+  local answer
+  if ! answer=$(mod_download "$module@$pseudo"); then
+    record_unavailable language-python "$answer"
+    return
+  fi
+  step "toolchain: building the Python language host (a few minutes)"
+  # Its go.mod replaces pkg/sdk with relative paths: build in a wrapper module that pins
+  # them to the CLI's version instead.
+  local work
+  work=$(mktemp -d)
+  (cd "$work" && "$GO" mod init langhost >/dev/null 2>&1 \
+    && "$GO" get "$module@$pseudo" "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION" \
+      "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" \
+    && "$GO" build -trimpath \
+      -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
+      -o "$PULUMI_BIN_DIR/pulumi-language-python" "$module")
+  rm -rf "$work" "$UNAVAILABLE_DIR/language-python"
+}
+
+# plain: a provider module with no replace lines builds with `go install`.
+# bridged: Terraform-bridged providers need their module copied, the schema generated
+# (`go generate`, it is not in the module) and then a build inside that copy.
+build_plugin() { # name version module module-version main version-var kind
+  local name=$1 version=$2 module=$3 modver=$4 main=$5 var=$6 kind=$7
+  local dest="$LAB_PLUGIN_DIR/pulumi-resource-$name" stamp="$LAB_PLUGIN_DIR/.$name.version"
+  if [ -x "$dest" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$version" ]; then
+    note "toolchain: plugin $name $version already built"
+    return
+  fi
+  note "toolchain: plugin $name $version: asking the Go module proxy for $module"
+  local dir
+  if ! dir=$(mod_download "$module@$modver"); then
+    record_unavailable "$name" "$dir"
+    return
+  fi
+  step "toolchain: building plugin $name $version ($kind; several minutes, once)"
+  local work
+  work=$(mktemp -d)
+  cp -r "$dir/." "$work/" && chmod -R u+w "$work"
+  local ldflags="-s -w -X $var=$version"
+  if [ "$kind" = bridged ]; then
+    (cd "$work" && VERSION=$version "$GO" generate "./$main")
+  fi
+  (cd "$work" && "$GO" build -mod=mod -trimpath -ldflags "$ldflags" -o "$dest" "./$main")
+  rm -rf "$work"
+  echo "$version" > "$stamp"
+  rm -f "$UNAVAILABLE_DIR/$name"
+  "$PULUMI_BIN_DIR/pulumi" plugin install resource "$name" "$version" --file "$dest" >/dev/null
+}
+
+write_manifest() {
+  "$VENV/bin/python" - "$MANIFEST" "$PULUMI_VERSION" "$LAB_PLUGIN_DIR" "$UNAVAILABLE_DIR" "$PULUMI_BIN_DIR" <<'PY'
+import json, pathlib, sys
+manifest, version, plugins, unavailable, bindir = sys.argv[1:]
+built = {p.name[1:-len(".version")]: p.read_text().strip()
+         for p in pathlib.Path(plugins).glob(".*.version")}
+missing = {p.name: p.read_text().strip() for p in pathlib.Path(unavailable).iterdir()}
+json.dump({"pulumi": version, "bin": bindir, "plugins": built, "unavailable": missing},
+          open(manifest, "w"), indent=2, sort_keys=True)
+PY
+}
+
+if system_pulumi_matches; then
+  echo system > "$LAB_TOOLCHAIN_DIR/mode"
+  note "toolchain: using $(command -v pulumi) ($PULUMI_VERSION); its engine fetches plugins as usual"
+  exit 0
+fi
+
+GO=$(find_go)
+export PULUMI_HOME="$LAB_PULUMI_HOME" PULUMI_SKIP_UPDATE_CHECK=true
+build_cli
+install_sdk_scripts
+build_language_host
+while IFS=$'\t' read -r name version module modver main var kind; do
+  case "$name" in ''|'#'*) continue ;; esac
+  build_plugin "$name" "$version" "$module" "$modver" "$main" "$var" "$kind"
+done < "$REPO_ROOT/toolchain/plugins.tsv"
+echo built > "$LAB_TOOLCHAIN_DIR/mode"
+write_manifest

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `make up`: bring up the default lab, or say exactly what this machine still lacks.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+stack=${1:-dev}
+
+if [ "$(toolchain_mode)" = built ] && [ -n "$(ls -A "$LAB_TOOLCHAIN_DIR/unavailable" 2>/dev/null)" ]; then
+  step "up: the toolchain is ready, but the lab needs provider plugins this machine cannot build:"
+  for f in "$LAB_TOOLCHAIN_DIR"/unavailable/*; do note "$(basename "$f"): $(cat "$f")"; done
+  note "Put the plugin binaries on PATH (pulumi-resource-<name>) or install them with"
+  note "'pulumi plugin install resource <name> <version> --file <binary>', then run 'make up' again."
+  note "Meanwhile 'make test' exercises the lab's resource graph under mocks."
+  exit 3
+fi
+exec "$(dirname "$0")/lab.sh" up "$stack"
