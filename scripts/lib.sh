@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the setup and run scripts; sourced, never executed.
 # Everything the lab keeps outside git lives under OPENSTACK_LAB_HOME.
 
