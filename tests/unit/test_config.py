@@ -120,3 +120,10 @@ def test_dev_stack_file_is_valid_settings(repo_root):
     raw = yaml.safe_load((repo_root / "Pulumi.dev.yaml").read_text())["config"]
     s = Settings.from_mapping(config.project_values(raw))
     assert (s.underlay, s.profile) == ("local", "minimal")
+
+
+def test_pulumi_yaml_is_generated_from_the_keys(repo_root):
+    from scripts.generate import pulumi_yaml
+
+    current = (repo_root / "Pulumi.yaml").read_text()
+    assert pulumi_yaml(current) == current, "run .venv/bin/python scripts/generate.py"
