@@ -60,11 +60,11 @@ class RecordingMonitor(MockMonitor):
 
     def __init__(self, mocks: LabMocks) -> None:
         super().__init__(mocks)
-        self.resources: list[Registered] = []
+        self.registered: list[Registered] = []
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
-        self.resources.append(Registered(
+        self.registered.append(Registered(
             type=request.type,
             name=request.name,
             urn=response.urn,
@@ -78,10 +78,10 @@ class RecordingMonitor(MockMonitor):
         return response
 
     def of_type(self, typ: str) -> list[Registered]:
-        return [r for r in self.resources if r.type == typ]
+        return [r for r in self.registered if r.type == typ]
 
     def named(self, name: str) -> Registered:
-        found = [r for r in self.resources if r.name == name]
+        found = [r for r in self.registered if r.name == name]
         assert len(found) == 1, f"expected one resource named {name!r}, found {len(found)}"
         return found[0]
 

@@ -12,9 +12,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from pulumi import automation as auto
 
-from labctl.workspace import pulumi_command
+from tests.engine.throwaway import open_throwaway
 
 pytestmark = pytest.mark.engine
 
@@ -73,36 +72,6 @@ def test_second_setup_builds_nothing():
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "building" not in done.stderr, done.stderr
-
-
-def make_project(tmp_path: Path) -> Path:
-    (tmp_path / "Pulumi.yaml").write_text("name: toolchain-check\nruntime: python\n")
-    return tmp_path
-
-
-def offline_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k.startswith("PULUMI_")}
-    env.update(
-        PULUMI_BACKEND_URL=f"file://{tmp_path / 'state'}",
-        PULUMI_CONFIG_PASSPHRASE="throwaway-test-passphrase",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
-        PULUMI_SKIP_UPDATE_CHECK="true",
-        # the dynamic provider process imports the stamp provider from the repo
-        PYTHONPATH=str(REPO_ROOT),
-    )
-    env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
-    (tmp_path / "state").mkdir()
-    return env
-
-
-def open_throwaway(tmp_path: Path, program) -> auto.Stack:
-    opts = auto.LocalWorkspaceOptions(
-        work_dir=str(make_project(tmp_path)),
-        pulumi_command=pulumi_command(),
-        env_vars=offline_env(tmp_path),
-    )
-    return auto.create_stack("throwaway", project_name="toolchain-check", program=program,
-                             opts=opts)
 
 
 def test_engine_preview_up_noop_destroy_offline(tmp_path):

@@ -24,4 +24,4 @@ def test_bad_config_fails_before_any_resource(mock_lab):
     monitor = mock_lab({"underlay": "packet"})
     with pytest.raises(ConfigError, match="openstack-lab:underlay"):
         run_main()
-    assert all(r.type == "pulumi:pulumi:Stack" for r in monitor.resources)
+    assert all(r.type == "pulumi:pulumi:Stack" for r in monitor.registered)
