@@ -26,6 +26,7 @@ find_go() {
 
 # A newer Go, if go.mod asks for one, comes from the module proxy as golang.org/toolchain.
 export GOTOOLCHAIN=auto CGO_ENABLED=0 GOFLAGS=-buildvcs=false
+VERSION_VAR=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
 
 system_pulumi_matches() {
   local p
@@ -63,7 +64,7 @@ build_cli() {
   step "toolchain: building the Pulumi CLI v$PULUMI_VERSION from the Go module proxy (once; ~10 min on 2 cores)"
   local start=$SECONDS
   (cd "$REPO_ROOT/toolchain/pulumi-cli" && "$GO" build -mod=readonly -trimpath -tags osusergo,grpcnotrace \
-    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
+    -ldflags "-s -w -X $VERSION_VAR=v$PULUMI_VERSION" \
     -o "$PULUMI_BIN_DIR/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
   note "toolchain: pulumi built in $((SECONDS - start)) s"
 }
@@ -77,29 +78,42 @@ install_sdk_scripts() {
   install -m 0755 "$dir/python/dist/pulumi-resource-pulumi-python" "$PULUMI_BIN_DIR/"
 }
 
+language_host_pin() { # matching|fallback
+  awk -v k="$1" '$1 == k { print $2 }' "$REPO_ROOT/toolchain/language-host.version"
+}
+
 build_language_host() {
-  [ -x "$PULUMI_BIN_DIR/pulumi-language-python" ] && { note "toolchain: Python language host present"; return; }
+  local host="$PULUMI_BIN_DIR/pulumi-language-python"
+  [ -x "$host" ] && { note "toolchain: Python language host present"; return; }
   local module="github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3"
-  local pseudo
-  pseudo=$(cat "$REPO_ROOT/toolchain/language-host.version")
+  local pseudo answer work
+  pseudo=$(language_host_pin matching)
   note "toolchain: Python language host $pseudo: asking the Go module proxy"
-  local answer
-  if ! answer=$(mod_download "$module@$pseudo"); then
-    record_unavailable language-python "$answer"
-    return
-  fi
-  step "toolchain: building the Python language host (a few minutes)"
-  # Its go.mod replaces pkg/sdk with relative paths: build in a wrapper module that pins
-  # them to the CLI's version instead.
-  local work
   work=$(mktemp -d)
-  (cd "$work" && "$GO" mod init langhost >/dev/null 2>&1 \
-    && "$GO" get "$module@$pseudo" "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION" \
-      "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" \
-    && "$GO" build -trimpath \
-      -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
-      -o "$PULUMI_BIN_DIR/pulumi-language-python" "$module")
-  rm -rf "$work" "$UNAVAILABLE_DIR/language-python"
+  if answer=$(mod_download "$module@$pseudo"); then
+    step "toolchain: building the Python language host (a few minutes, once)"
+    # Its go.mod replaces pkg/sdk with relative paths: build in a wrapper module that pins
+    # them to the CLI's version instead.
+    (cd "$work" && "$GO" mod init langhost >/dev/null 2>&1 \
+      && "$GO" get "$module@$pseudo" "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION" \
+        "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" \
+      && "$GO" build -trimpath -ldflags "-s -w -X $VERSION_VAR=v$PULUMI_VERSION" -o "$host" "$module")
+    rm -f "$UNAVAILABLE_DIR/language-python" "$LAB_TOOLCHAIN_DIR/language-host-fallback"
+  else
+    local fallback dir
+    fallback=$(language_host_pin fallback)
+    note "toolchain: the proxy refuses it ($answer)"
+    dir=$(mod_download "github.com/pulumi/pulumi/sdk/v3@$fallback") || {
+      record_unavailable language-python "$answer; fallback sdk/v3@$fallback: $dir"; rm -rf "$work"; return; }
+    step "toolchain: building the Python language host from sdk/v3@$fallback instead (~2 min, once)"
+    # sdk/v3's go.mod has a replace line, so `go install` refuses it: build inside a copy.
+    cp -r "$dir/." "$work/" && chmod -R u+w "$work"
+    (cd "$work" && "$GO" build -trimpath -ldflags "-s -w -X $VERSION_VAR=$fallback" -o "$host" \
+      ./python/cmd/pulumi-language-python)
+    echo "$fallback (the proxy refuses the matching host: $answer)" > "$LAB_TOOLCHAIN_DIR/language-host-fallback"
+    rm -f "$UNAVAILABLE_DIR/language-python"
+  fi
+  rm -rf "$work"
 }
 
 # plain: a provider module with no replace lines builds with `go install`.
@@ -134,13 +148,17 @@ build_plugin() { # name version module module-version main version-var kind
 }
 
 write_manifest() {
-  "$VENV/bin/python" - "$MANIFEST" "$PULUMI_VERSION" "$LAB_PLUGIN_DIR" "$UNAVAILABLE_DIR" "$PULUMI_BIN_DIR" <<'PY'
+  "$VENV/bin/python" - "$MANIFEST" "$PULUMI_VERSION" "$LAB_PLUGIN_DIR" "$UNAVAILABLE_DIR" "$PULUMI_BIN_DIR" \
+    "$LAB_TOOLCHAIN_DIR/language-host-fallback" <<'PY'
 import json, pathlib, sys
-manifest, version, plugins, unavailable, bindir = sys.argv[1:]
+manifest, version, plugins, unavailable, bindir, fallback = sys.argv[1:]
 built = {p.name[1:-len(".version")]: p.read_text().strip()
          for p in pathlib.Path(plugins).glob(".*.version")}
 missing = {p.name: p.read_text().strip() for p in pathlib.Path(unavailable).iterdir()}
-json.dump({"pulumi": version, "bin": bindir, "plugins": built, "unavailable": missing},
+fallback = pathlib.Path(fallback)
+host = fallback.read_text().strip() if fallback.exists() else f"v{version}"
+json.dump({"pulumi": version, "bin": bindir, "language_host": host, "plugins": built,
+           "unavailable": missing},
           open(manifest, "w"), indent=2, sort_keys=True)
 PY
 }

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.throwaway import open_throwaway
+from tests.engine.throwaway import offline_env, open_throwaway
 
 pytestmark = pytest.mark.engine
 
@@ -72,6 +72,30 @@ def test_second_setup_builds_nothing():
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "building" not in done.stderr, done.stderr
+
+
+def test_cli_runs_this_kind_of_project_by_hand(tmp_path):
+    """`pulumi preview/up/destroy` in a project directory, through the language host."""
+    if "language-python" in manifest()["unavailable"]:
+        pytest.skip(manifest()["unavailable"]["language-python"])
+    (tmp_path / "Pulumi.yaml").write_text("name: cli-check\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text(
+        "from tests.engine.stamp import stamp_program\nstamp_program()\n")
+    env = {**os.environ, **offline_env(tmp_path)}
+
+    def cli(*args: str) -> str:
+        done = subprocess.run(["pulumi", *args, "--non-interactive"], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=180)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    cli("stack", "init", "by-hand")
+    assert "+ 2 to create" in cli("preview")
+    cli("up", "--yes", "--skip-preview")
+    cli("up", "--yes", "--expect-no-changes")
+    assert "hello from the real engine" in cli("stack", "output", "stamp")
+    cli("destroy", "--yes")
+    cli("stack", "rm", "--yes", "by-hand")
 
 
 def test_engine_preview_up_noop_destroy_offline(tmp_path):
