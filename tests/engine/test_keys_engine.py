@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pulumi
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from tests.engine.throwaway import open_throwaway
 
@@ -26,7 +27,7 @@ def test_keys_are_stable_secret_and_encrypted_at_rest(tmp_path):
     try:
         first = stack.up().outputs
         assert first["operator_private"].secret and first["db_password"].secret
-        assert first["operator_private"].value.startswith("-----BEGIN OPENSSH PRIVATE KEY-----")
+        serialization.load_ssh_private_key(first["operator_private"].value.encode(), None)
         assert first["host_public"].value.endswith(" root@controller")
         assert not first["operator_public"].secret
 
