@@ -82,38 +82,61 @@ language_host_pin() { # matching|fallback
   awk -v k="$1" '$1 == k { print $2 }' "$REPO_ROOT/toolchain/language-host.version"
 }
 
+# The matching host when the proxy serves it; else the last host inside sdk/v3. A fallback
+# host is kept, but the matching one is asked for again on each setup.
 build_language_host() {
   local host="$PULUMI_BIN_DIR/pulumi-language-python"
-  [ -x "$host" ] && { note "toolchain: Python language host present"; return; }
+  local fallback_mark="$LAB_TOOLCHAIN_DIR/language-host-fallback"
   local module="github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3"
-  local pseudo answer work
+  local pseudo answer
+  if [ -x "$host" ] && [ ! -e "$fallback_mark" ]; then
+    note "toolchain: Python language host present"
+    return
+  fi
   pseudo=$(language_host_pin matching)
   note "toolchain: Python language host $pseudo: asking the Go module proxy"
-  work=$(mktemp -d)
   if answer=$(mod_download "$module@$pseudo"); then
-    step "toolchain: building the Python language host (a few minutes, once)"
-    # Its go.mod replaces pkg/sdk with relative paths: build in a wrapper module that pins
-    # them to the CLI's version instead.
-    (cd "$work" && "$GO" mod init langhost >/dev/null 2>&1 \
-      && "$GO" get "$module@$pseudo" "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION" \
-        "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" \
-      && "$GO" build -trimpath -ldflags "-s -w -X $VERSION_VAR=v$PULUMI_VERSION" -o "$host" "$module")
-    rm -f "$UNAVAILABLE_DIR/language-python" "$LAB_TOOLCHAIN_DIR/language-host-fallback"
+    build_matching_host "$module" "$pseudo" "$host"
+    rm -f "$UNAVAILABLE_DIR/language-python" "$fallback_mark"
+  elif [ -x "$host" ]; then
+    note "toolchain: still refused; keeping the fallback host $(cut -d' ' -f1 "$fallback_mark")"
   else
-    local fallback dir
-    fallback=$(language_host_pin fallback)
-    note "toolchain: the proxy refuses it ($answer)"
-    dir=$(mod_download "github.com/pulumi/pulumi/sdk/v3@$fallback") || {
-      record_unavailable language-python "$answer; fallback sdk/v3@$fallback: $dir"; rm -rf "$work"; return; }
-    step "toolchain: building the Python language host from sdk/v3@$fallback instead (~2 min, once)"
-    # sdk/v3's go.mod has a replace line, so `go install` refuses it: build inside a copy.
-    cp -r "$dir/." "$work/" && chmod -R u+w "$work"
-    (cd "$work" && "$GO" build -trimpath -ldflags "-s -w -X $VERSION_VAR=$fallback" -o "$host" \
-      ./python/cmd/pulumi-language-python)
-    echo "$fallback (the proxy refuses the matching host: $answer)" > "$LAB_TOOLCHAIN_DIR/language-host-fallback"
-    rm -f "$UNAVAILABLE_DIR/language-python"
+    build_fallback_host "$answer" "$host" "$fallback_mark"
   fi
+}
+
+build_matching_host() { # module pseudo-version output
+  local work
+  work=$(mktemp -d)
+  step "toolchain: building the Python language host (a few minutes, once)"
+  # Its go.mod replaces pkg/sdk with relative paths: build in a wrapper module that pins
+  # them to the CLI's version instead.
+  (cd "$work" && "$GO" mod init langhost >/dev/null 2>&1 \
+    && "$GO" get "$1@$2" "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION" \
+      "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" \
+    && "$GO" build -trimpath -ldflags "-s -w -X $VERSION_VAR=v$PULUMI_VERSION" -o "$3" "$1") \
+    || { rm -rf "$work"; die "building the Python language host failed"; }
   rm -rf "$work"
+}
+
+build_fallback_host() { # refusal output mark
+  local fallback dir work
+  fallback=$(language_host_pin fallback)
+  note "toolchain: the proxy refuses it ($1)"
+  if ! dir=$(mod_download "github.com/pulumi/pulumi/sdk/v3@$fallback"); then
+    record_unavailable language-python "$1; fallback sdk/v3@$fallback: $dir"
+    return
+  fi
+  step "toolchain: building the Python language host from sdk/v3@$fallback instead (~2 min, once)"
+  # sdk/v3's go.mod has a replace line, so `go install` refuses it: build inside a copy.
+  work=$(mktemp -d)
+  cp -r "$dir/." "$work/" && chmod -R u+w "$work"
+  (cd "$work" && "$GO" build -trimpath -ldflags "-s -w -X $VERSION_VAR=$fallback" -o "$2" \
+    ./python/cmd/pulumi-language-python) \
+    || { rm -rf "$work"; die "building the fallback Python language host failed"; }
+  rm -rf "$work"
+  echo "$fallback (the proxy refuses the matching host: $1)" > "$3"
+  rm -f "$UNAVAILABLE_DIR/language-python"
 }
 
 # plain: a provider module with no replace lines builds with `go install`.

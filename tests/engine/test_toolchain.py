@@ -13,19 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import pinned
 from tests.engine.throwaway import offline_env, open_throwaway
 
 pytestmark = pytest.mark.engine
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TOOLCHAIN = Path(os.environ.get("OPENSTACK_LAB_HOME", Path.home() / ".openstack-lab")) / "toolchain"
-
-
-def pinned(package: str) -> str:
-    for line in (REPO_ROOT / "requirements.txt").read_text().splitlines():
-        if line.startswith(f"{package}=="):
-            return line.split("==", 1)[1].split()[0]
-    raise AssertionError(f"{package} is not pinned in requirements.txt")
 
 
 def plugin_pins() -> list[tuple[str, str]]:

@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, pinned
 
 SCRIPTS = sorted(
     p for p in [*REPO_ROOT.glob("scripts/**/*.sh"), REPO_ROOT / ".ci/run"]
@@ -31,8 +31,5 @@ def test_ci_runs_exactly_the_readme_test_command():
 
 
 def test_cli_wrapper_module_pins_the_sdk_version():
-    pinned = next(line.split("==")[1] for line in
-                  (REPO_ROOT / "requirements.txt").read_text().splitlines()
-                  if line.startswith("pulumi=="))
     go_mod = (REPO_ROOT / "toolchain/pulumi-cli/go.mod").read_text()
-    assert f"github.com/pulumi/pulumi/pkg/v3 v{pinned}\n" in go_mod
+    assert f"github.com/pulumi/pulumi/pkg/v3 v{pinned('pulumi')}\n" in go_mod
