@@ -142,32 +142,51 @@ build_fallback_host() { # refusal output mark
 # plain: a provider module with no replace lines builds with `go install`.
 # bridged: Terraform-bridged providers need their module copied, the schema generated
 # (`go generate`, it is not in the module) and then a build inside that copy.
-build_plugin() { # name version module module-version main version-var kind
-  local name=$1 version=$2 module=$3 modver=$4 main=$5 var=$6 kind=$7
+# own: where the proxy refuses the upstream module, a directory of this repository builds
+# a compatible plugin from modules the proxy does serve (its build.sh says how).
+build_plugin() { # name version module module-version main version-var kind own-dir
+  local name=$1 version=$2 module=$3 modver=$4 main=$5 var=$6 kind=$7 own=$8
   local dest="$LAB_PLUGIN_DIR/pulumi-resource-$name" stamp="$LAB_PLUGIN_DIR/.$name.version"
   if [ -x "$dest" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$version" ]; then
-    note "toolchain: plugin $name $version already built"
+    note "toolchain: plugin $name $version already built ($(cat "$LAB_PLUGIN_DIR/.$name.source" 2>/dev/null || echo upstream))"
     return
   fi
   note "toolchain: plugin $name $version: asking the Go module proxy for $module"
   local dir
-  if ! dir=$(mod_download "$module@$modver"); then
+  if dir=$(mod_download "$module@$modver"); then
+    build_upstream_plugin "$dir" "$dest" "$version" "$main" "$var" "$kind"
+    echo upstream > "$LAB_PLUGIN_DIR/.$name.source"
+  elif [ "$own" != - ] && [ -x "$REPO_ROOT/$own/build.sh" ]; then
+    note "toolchain: the proxy refuses it ($dir)"
+    build_own_plugin "$name" "$version" "$own" "$dest"
+  else
     record_unavailable "$name" "$dir"
     return
   fi
-  step "toolchain: building plugin $name $version ($kind; several minutes, once)"
-  local work
-  work=$(mktemp -d)
-  cp -r "$dir/." "$work/" && chmod -R u+w "$work"
-  local ldflags="-s -w -X $var=$version"
-  if [ "$kind" = bridged ]; then
-    (cd "$work" && VERSION=$version "$GO" generate "./$main")
-  fi
-  (cd "$work" && "$GO" build -mod=mod -trimpath -ldflags "$ldflags" -o "$dest" "./$main")
-  rm -rf "$work"
   echo "$version" > "$stamp"
   rm -f "$UNAVAILABLE_DIR/$name"
   "$PULUMI_BIN_DIR/pulumi" plugin install resource "$name" "$version" --file "$dest" >/dev/null
+}
+
+build_upstream_plugin() { # module-dir dest version main version-var kind
+  local dir=$1 dest=$2 version=$3 main=$4 var=$5 kind=$6 work
+  step "toolchain: building plugin $(basename "$dest") $version ($kind; several minutes, once)"
+  work=$(mktemp -d)
+  cp -r "$dir/." "$work/" && chmod -R u+w "$work"
+  if [ "$kind" = bridged ]; then
+    (cd "$work" && VERSION=$version "$GO" generate "./$main")
+  fi
+  (cd "$work" && "$GO" build -mod=mod -trimpath -ldflags "-s -w -X $var=$version" -o "$dest" "./$main") \
+    || { rm -rf "$work"; die "building $(basename "$dest") failed"; }
+  rm -rf "$work"
+}
+
+build_own_plugin() { # name version own-dir dest
+  step "toolchain: building plugin $1 $2 from $3 instead (several minutes, once)"
+  local start=$SECONDS
+  GO="$GO" "$REPO_ROOT/$3/build.sh" "$4" "$2" || die "building plugin $1 from $3 failed"
+  echo "own: $3" > "$LAB_PLUGIN_DIR/.$1.source"
+  note "toolchain: plugin $1 built in $((SECONDS - start)) s"
 }
 
 write_manifest() {
@@ -175,7 +194,10 @@ write_manifest() {
     "$LAB_TOOLCHAIN_DIR/language-host-fallback" <<'PY'
 import json, pathlib, sys
 manifest, version, plugins, unavailable, bindir, fallback = sys.argv[1:]
-built = {p.name[1:-len(".version")]: p.read_text().strip()
+def source(p):
+    s = p.with_name(p.name.replace(".version", ".source"))
+    return s.read_text().strip() if s.exists() else "upstream"
+built = {p.name[1:-len(".version")]: {"version": p.read_text().strip(), "source": source(p)}
          for p in pathlib.Path(plugins).glob(".*.version")}
 missing = {p.name: p.read_text().strip() for p in pathlib.Path(unavailable).iterdir()}
 fallback = pathlib.Path(fallback)
@@ -197,9 +219,9 @@ export PULUMI_HOME="$LAB_PULUMI_HOME" PULUMI_SKIP_UPDATE_CHECK=true
 build_cli
 install_sdk_scripts
 build_language_host
-while IFS=$'\t' read -r name version module modver main var kind; do
+while IFS=$'\t' read -r name version module modver main var kind own; do
   case "$name" in ''|'#'*) continue ;; esac
-  build_plugin "$name" "$version" "$module" "$modver" "$main" "$var" "$kind"
+  build_plugin "$name" "$version" "$module" "$modver" "$main" "$var" "$kind" "${own:--}"
 done < "$REPO_ROOT/toolchain/plugins.tsv"
 echo built > "$LAB_TOOLCHAIN_DIR/mode"
 write_manifest
