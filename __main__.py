@@ -4,8 +4,12 @@ import pulumi
 
 from components import config
 from components.keys import LabKeys
+from components.lab_nodes import LabContext, inventory, plan, ssh_outputs
+from components.paths import ssh_dir
+from components.underlay import build_underlay
 
 settings = config.load()
+stack = pulumi.get_stack()
 
 pulumi.export("layer", settings.layer)
 pulumi.export("underlay", settings.underlay)
@@ -13,9 +17,9 @@ pulumi.export("profile", settings.profile)
 
 if settings.layer == "underlay":
     keys = LabKeys("lab", [node.name for node in settings.nodes])
-    pulumi.export("ssh", {
-        "user": "debian",
-        "private_key": keys.operator.private_key,
-        "public_key": keys.operator.public_key,
-        "host_keys": {name: key.public_key for name, key in keys.host_keys.items()},
-    })
+    ctx = LabContext(settings, stack, keys)
+    underlay = build_underlay("underlay", ctx)
+    pulumi.export("nodes", inventory(underlay.nodes))
+    pulumi.export("network_plan", plan(ctx))
+    pulumi.export("ssh", ssh_outputs(ctx, underlay.nodes, underlay.jump, str(ssh_dir(stack))))
+    pulumi.export("ready", {n.spec.name: n.ready.check.stdout for n in underlay.nodes})

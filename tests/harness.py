@@ -36,11 +36,47 @@ class Registered:
     custom: bool
 
 
+def _command_stdout(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
+    """What the lab's commands print in real runs (image path, host facts, reports)."""
+    create = args.inputs.get("create", "")
+    if "node-image.sh" in create:
+        return {"stdout": "/root/.openstack-lab/images/debian-13-node-0123456789ab.qcow2\n",
+                "stderr": ""}
+    if "accel-facts" in create:
+        return {"stdout": "accel-facts kvm_device=1 pvm=0\n", "stderr": ""}
+    return {"stdout": "", "stderr": ""}
+
+
+def _gcp_instance(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
+    nics = [dict(nic) for nic in args.inputs.get("networkInterfaces", [])]
+    for i, nic in enumerate(nics):
+        if "accessConfigs" in nic:
+            nic["accessConfigs"] = [{"natIp": f"203.0.113.{10 + i}"}]
+    return {"networkInterfaces": nics, "selfLink": f"projects/p/zones/z/instances/{args.name}"}
+
+
+def _dynamic(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
+    """Key pairs answer with key-shaped values (the real ones come from keys.py)."""
+    if "comment" in args.inputs:  # SshKeyPair (None-valued inputs are not sent)
+        return {"public_key": f"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5{args.name} {args.inputs.get('comment', '')}".strip(),
+                "private_key": f"-----BEGIN OPENSSH PRIVATE KEY-----\n{args.name}\n-----END OPENSSH PRIVATE KEY-----\n"}
+    return {}
+
+
+DEFAULT_OUTPUTS: dict[str, Outputs] = {
+    "pulumi-python:dynamic:Resource": _dynamic,
+    "command:local:Command": _command_stdout,
+    "command:remote:Command": _command_stdout,
+    "gcp:compute/instance:Instance": _gcp_instance,
+}
+
+
 @dataclass
 class LabMocks(pulumi.runtime.Mocks):
-    """Mocks that echo inputs plus per-type outputs (`outputs_by_type`)."""
+    """Mocks that echo inputs plus per-type outputs (`outputs_by_type`, on top of
+    realistic defaults for the lab's commands and instances)."""
 
-    outputs_by_type: dict[str, Outputs] = field(default_factory=dict)
+    outputs_by_type: dict[str, Outputs] = field(default_factory=lambda: dict(DEFAULT_OUTPUTS))
     stack_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):

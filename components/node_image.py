@@ -1,0 +1,38 @@
+"""Where the nodes' base image comes from: decided once, on the machine that runs the
+libvirt provider, and kept in state (a re-run does not re-decide or rebuild)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pulumi
+import pulumi_command as command
+
+SCRIPTS = Path(__file__).resolve().parent.parent / "scripts" / "image"
+
+
+def builder_digest() -> str:
+    """The image scripts' content: a change to the recipe re-resolves (and rebuilds)."""
+    h = hashlib.sha256()
+    for script in sorted(SCRIPTS.glob("*.sh")):
+        h.update(script.name.encode() + b"\0" + script.read_bytes())
+    return h.hexdigest()[:16]
+
+
+class NodeImage(pulumi.ComponentResource):
+    source: pulumi.Output[str]  # URL or local path for the base volume
+
+    def __init__(self, name: str, image_source: str,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("openstacklab:underlay:NodeImage", name, None, opts)
+        resolve = command.local.Command(
+            f"{name}-resolve",
+            # Relative to the project directory, where the engine runs the provider: an
+            # absolute path would differ between checkouts and show a diff.
+            create=f"scripts/image/node-image.sh {image_source}",
+            triggers=[image_source, builder_digest()],
+            logging="stderr",
+            opts=pulumi.ResourceOptions(parent=self))
+        self.source = resolve.stdout.apply(str.strip)
+        self.register_outputs({"source": self.source})

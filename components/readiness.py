@@ -1,0 +1,69 @@
+"""A node is ready when cloud-init finished cleanly, the hostname is right and every NIC
+has its address — checked over SSH with the host key pinned; later layers depend on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_command as command
+
+from components.network_plan import Nic
+from components.render import render
+
+# Under TCG a node needs ~45 s to reach sshd and minutes for cloud-init: dial retries
+# cover the first, `cloud-init status --wait` the second.
+DIAL_ERROR_LIMIT = 120
+PER_DIAL_TIMEOUT = 10
+CLOUD_INIT_TIMEOUT = 1800
+
+
+def ready_script(hostname: str, nics: tuple[Nic, ...]) -> str:
+    return render("node/ready.sh.j2", hostname=hostname, nics=nics,
+                  cloud_init_timeout=CLOUD_INIT_TIMEOUT)
+
+
+@dataclass(frozen=True)
+class SshTarget:
+    host: pulumi.Input[str]
+    user: str
+    private_key: pulumi.Input[str]
+    host_key: pulumi.Input[str]
+    port: int = 22
+    proxy: SshTarget | None = None  # jump host
+
+    def connection(self) -> command.remote.ConnectionArgs:
+        return command.remote.ConnectionArgs(
+            host=self.host, port=self.port, user=self.user, private_key=self.private_key,
+            host_key=self.host_key, dial_error_limit=DIAL_ERROR_LIMIT,
+            per_dial_timeout=PER_DIAL_TIMEOUT,
+            proxy=self.proxy.proxy_connection() if self.proxy else None)
+
+    def proxy_connection(self) -> command.remote.ProxyConnectionArgs:
+        return command.remote.ProxyConnectionArgs(
+            host=self.host, port=self.port, user=self.user, private_key=self.private_key,
+            host_key=self.host_key, dial_error_limit=DIAL_ERROR_LIMIT,
+            per_dial_timeout=PER_DIAL_TIMEOUT)
+
+
+@dataclass(frozen=True)
+class NodeReadyArgs:
+    hostname: str
+    nics: tuple[Nic, ...]
+    target: SshTarget
+    instance: pulumi.Input[str]  # what the check is about: re-run when it is replaced
+
+
+class NodeReady(pulumi.ComponentResource):
+    check: command.remote.Command
+
+    def __init__(self, name: str, args: NodeReadyArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("openstacklab:underlay:NodeReady", name, None, opts)
+        self.check = command.remote.Command(
+            f"{name}-check",
+            connection=args.target.connection(),
+            create=ready_script(args.hostname, args.nics),
+            triggers=[args.instance],
+            opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["connection"]))
+        self.register_outputs({"report": self.check.stdout})

@@ -1,0 +1,120 @@
+"""Underlays whose nodes are libvirt domains: `local` (this machine) and `metal` (an SSH
+host the program prepares itself, then drives over qemu+ssh)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pulumi
+import pulumi_command as command
+import pulumi_libvirt as libvirt
+
+from components import accel as acceleration
+from components.accel import Accel, HostFacts
+from components.kvm_node import KvmNode, KvmNodeArgs
+from components.lab_nodes import DOMAIN, LabContext, LabNode
+from components.libvirt_fabric import LibvirtFabric, LibvirtFabricArgs
+from components.network_plan import gateway
+from components.node_image import NodeImage
+from components.paths import ssh_dir
+from components.readiness import NodeReady, NodeReadyArgs, SshTarget
+from components.render import render
+
+
+def pool_path(ctx: LabContext) -> str:
+    return f"/var/lib/libvirt/openstack-lab/{ctx.stack}"
+
+
+class LibvirtUnderlay(pulumi.ComponentResource):
+    """Shared by local and metal: image, fabric, one KvmNode and one readiness check per
+    node. `jump` is how SSH reaches the nodes' public network (None: directly)."""
+
+    nodes: list[LabNode]
+    jump: SshTarget | None
+
+    def build_nodes(self, name: str, ctx: LabContext, provider: libvirt.Provider,
+                    accel: pulumi.Input[Accel], jump: SshTarget | None,
+                    after: list[pulumi.Resource]) -> None:
+        settings = ctx.settings
+        self.jump = jump
+        image = NodeImage(f"{name}-image", settings.image_source,
+                          pulumi.ResourceOptions(parent=self, depends_on=after))
+        with_provider = pulumi.ResourceOptions(parent=self, providers={"libvirt": provider},
+                                               depends_on=after)
+        fabric = LibvirtFabric(f"{name}-fabric", LibvirtFabricArgs(
+            prefix=ctx.prefix, pool_path=pool_path(ctx), image_source=image.source,
+            cidrs=ctx.cidrs(), mtu=settings.networks.mtu, domain=DOMAIN), with_provider)
+        nameservers = (str(gateway(settings.networks.public)),)
+        self.nodes = []
+        for spec in settings.nodes:
+            nics = ctx.nics(spec)
+            node = KvmNode(f"{name}-{spec.name}", KvmNodeArgs(
+                spec=spec, prefix=ctx.prefix, pool=fabric.pool.name,
+                base_volume_id=fabric.base_image.id,
+                network_ids={net: n.id for net, n in fabric.networks.items()},
+                nics=nics, seed=ctx.seed(spec, nameservers),
+                host_private_key=ctx.keys.host_keys[spec.name].private_key,
+                accel=accel, root_disk_gib=settings.root_disk_gib,
+                lvm_disk_gib=settings.lvm_disk_gib if spec.has("storage") else None),
+                with_provider)
+            target = ctx.node_target(spec, str(nics[0].address.ip), jump)
+            ready = NodeReady(f"{name}-{spec.name}-ready", NodeReadyArgs(
+                hostname=spec.name, nics=nics, target=target, instance=node.domain.id),
+                pulumi.ResourceOptions(parent=self, depends_on=[node]))
+            self.nodes.append(LabNode(spec, nics, target, ready))
+
+
+class LocalUnderlay(LibvirtUnderlay):
+    def __init__(self, name: str, ctx: LabContext,
+                 opts: pulumi.ResourceOptions | None = None,
+                 facts: HostFacts | None = None) -> None:
+        super().__init__("openstacklab:underlay:LocalUnderlay", name, None, opts)
+        accel = acceleration.choose(ctx.settings.accel, facts or HostFacts.probe())
+        pulumi.log.info(f"nodes run with {accel.reason}", self)
+        provider = libvirt.Provider(f"{name}-libvirt", uri="qemu:///system",
+                                    opts=pulumi.ResourceOptions(parent=self))
+        self.build_nodes(name, ctx, provider, accel, jump=None, after=[])
+        self.register_outputs({"accel": accel.reason, "nodes": [n.spec.name for n in self.nodes]})
+
+
+FACTS = re.compile(r"accel-facts kvm_device=(\d) pvm=(\d)")
+
+
+def parse_facts(stdout: str) -> HostFacts:
+    found = FACTS.search(stdout)
+    if not found:
+        raise ValueError(f"the metal host's preparation did not report its accel facts: {stdout!r}")
+    return HostFacts(has_kvm_device=found[1] == "1", pvm=found[2] == "1")
+
+
+class MetalUnderlay(LibvirtUnderlay):
+    def __init__(self, name: str, ctx: LabContext,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("openstacklab:underlay:MetalUnderlay", name, None, opts)
+        metal = ctx.settings.metal
+        key = pulumi.Output.secret(metal.private_key)
+        host = SshTarget(host=metal.host, user=metal.user, private_key=key,
+                         host_key=metal.host_key, port=metal.port)
+        child = pulumi.ResourceOptions(parent=self)
+        script = render("metal/prepare.sh.j2", user=metal.user)
+        prepare = command.remote.Command(
+            f"{name}-prepare", connection=host.connection(), create=script,
+            triggers=[hashlib.sha256(script.encode()).hexdigest()],
+            opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["connection"]))
+        key_dir = str(ssh_dir(ctx.stack) / "metal-host")
+        known = (f"[{metal.host}]:{metal.port} {metal.host_key}" if metal.port != 22
+                 else f"{metal.host} {metal.host_key}")
+        ssh_files = command.local.Command(
+            f"{name}-ssh-files",
+            create=f'scripts/metal/ssh-files.sh "{key_dir}" "{known}"',
+            delete=f'scripts/metal/ssh-files.sh --remove "{key_dir}"',
+            stdin=key, logging="none", opts=child)
+        uri = (f"qemu+ssh://{metal.user}@{metal.host}:{metal.port}/system"
+               f"?sshauth=privkey&keyfile={key_dir}/id&knownhosts={key_dir}/known_hosts")
+        provider = libvirt.Provider(f"{name}-libvirt", uri=uri, opts=pulumi.ResourceOptions(
+            parent=self, depends_on=[prepare, ssh_files]))
+        accel = prepare.stdout.apply(lambda out: acceleration.choose(ctx.settings.accel,
+                                                                     parse_facts(out)))
+        self.build_nodes(name, ctx, provider, accel, jump=host, after=[prepare, ssh_files])
+        self.register_outputs({"nodes": [n.spec.name for n in self.nodes]})
