@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from labctl.access import remove_ssh_files, where_to_ssh, write_ssh_files
 from labctl.workspace import open_stack
 
 
@@ -20,9 +21,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.operation == "preview":
         stack.preview(diff=True, **echo)
     elif args.operation == "up":
-        stack.up(**echo)
+        outputs = stack.up(**echo).outputs
+        directory = write_ssh_files(args.stack, outputs)
+        if directory:
+            print(where_to_ssh(directory, outputs))
     elif args.operation == "destroy":
         stack.destroy(**echo)
+        remove_ssh_files(args.stack)
     else:
         # Secrets stay masked: only their names are shown.
         shown = {k: ("[secret]" if v.secret else v.value) for k, v in stack.outputs().items()}
