@@ -19,8 +19,13 @@ MARKER = "# Generated from components/config.py (KEYS) by scripts/generate.py.\n
 
 
 def config_block() -> dict:
+    """Keys with a default only: the CLI treats a declared key without one as required,
+    while most of ours are optional or required only for one underlay (the settings check
+    those and name them)."""
     block = {}
     for key in config.KEYS:
+        if key.default is None:
+            continue
         entry: dict = {"type": key.type, "description": key.help}
         if key.default is not None:
             entry["default"] = int(key.default) if key.type == "integer" else key.default
@@ -32,7 +37,9 @@ def config_block() -> dict:
 
 def pulumi_yaml(current: str) -> str:
     head = current.split("# Generated from")[0].split("\nconfig:")[0].rstrip("\n") + "\n"
-    return head + MARKER + yaml.safe_dump(config_block(), sort_keys=False, width=100)
+    optional = ", ".join(k.name for k in config.KEYS if k.default is None)
+    note = f"# Also read (no default, so not declared here): {optional}.\n"
+    return head + MARKER + note + yaml.safe_dump(config_block(), sort_keys=False, width=100)
 
 
 def main() -> None:
