@@ -13,6 +13,10 @@ from pathlib import Path
 from components.render import render
 
 TCG_TB_CACHE_MIB = 256
+# QEMU 7.2's TCG (Debian 12 hosts) gets EFLAGS wrong after CMPXCHG16B, which Linux 6.12
+# uses in SLUB's per-CPU fast path: guests die with slab corruption or double faults
+# within a minute. Without cx16 the kernel and OpenSSL take other paths.
+TCG_DISABLED_CPU_FEATURES = ("cx16",)
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ def choose(setting: str, facts: HostFacts) -> Accel:
 
 
 def tcg_xslt(tb_cache_mib: int) -> str:
-    """XSLT for the libvirt provider's `xml.xslt`: the provider has no field for TCG's
-    translation-cache cap."""
-    return render("libvirt/tcg.xsl.j2", tb_cache_mib=tb_cache_mib)
+    """XSLT for the libvirt provider's `xml.xslt`: the provider has no fields for TCG's
+    translation-cache cap nor for disabling CPU features."""
+    return render("libvirt/tcg.xsl.j2", tb_cache_mib=tb_cache_mib,
+                  disabled_features=TCG_DISABLED_CPU_FEATURES)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from labctl.access import remove_ssh_files, where_to_ssh, write_ssh_files
+from labctl.locks import lock_dir, remove_stale_locks
 from labctl.workspace import open_stack
 
 
@@ -17,6 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     stack = open_stack(args.stack)
+    backend = os.environ.get("PULUMI_BACKEND_URL", "")
+    for gone in remove_stale_locks(lock_dir(backend, "openstack-lab", args.stack)):
+        print(f"labctl: removed the stale lock of an interrupted run ({gone})", file=sys.stderr)
     echo = dict(on_output=print, color="always" if sys.stdout.isatty() else "never")
     if args.operation == "preview":
         stack.preview(diff=True, **echo)

@@ -46,7 +46,7 @@ export PULUMI_RUNTIME_VIRTUALENV="$VENV"
 EXPORTS
   if [ "$(toolchain_mode)" = built ]; then
     cat <<EXPORTS
-export PATH="$PULUMI_BIN_DIR:$LAB_PLUGIN_DIR:$VENV/bin:\$PATH"
+export PATH="$PULUMI_BIN_DIR:$VENV/bin:\$PATH"
 export PULUMI_HOME="$LAB_PULUMI_HOME"
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_PYTHON_CMD="$VENV/bin/python"

@@ -6,7 +6,7 @@ source "$(dirname "$0")/../lib.sh"
 packages=(
   libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils dnsmasq-base ovmf
   genisoimage xorriso mmdebstrap e2fsprogs fdisk
-  shellcheck cloud-init
+  shellcheck cloud-init netplan.io xsltproc
   openssh-client openssh-server iptables iproute2 curl ca-certificates
   python3-venv
 )

@@ -40,7 +40,8 @@ def test_probe_reads_the_host(tmp_path):
     assert HostFacts.probe(tmp_path) == PVM
 
 
-DOMAIN_WITH_FEATURES = """<domain type='qemu'><name>n</name><features><acpi/></features></domain>"""
+DOMAIN_WITH_FEATURES = """<domain type='qemu'><name>n</name><features><acpi/></features>
+<cpu mode='custom'><model>qemu64</model></cpu></domain>"""
 DOMAIN_WITHOUT = """<domain type='qemu'><name>n</name></domain>"""
 
 
@@ -52,5 +53,6 @@ def test_tcg_xslt_adds_exactly_one_tb_cache(tmp_path, xml):
     out = subprocess.run(["xsltproc", tmp_path / "t.xsl", tmp_path / "d.xml"],
                          capture_output=True, text=True, check=True).stdout
     assert out.count('<tb-cache unit="MiB">128</tb-cache>') == 1
-    assert out.count("<features>") == 1
+    assert out.count("<features>") == 1 and out.count("<cpu ") == 1
+    assert '<feature policy="disable" name="cx16"/>' in out
     assert "<name>n</name>" in out

@@ -69,7 +69,9 @@ def test_network_config_sets_static_addresses_by_mac(node):
 def test_network_config_is_valid_netplan(tmp_path, node):
     (tmp_path / "etc/netplan").mkdir(parents=True)
     cfg = tmp_path / "etc/netplan/50-cloud-init.yaml"
-    cfg.write_text(seed(node).network_config())
+    # netplan files nest the same v2 document under `network:`
+    body = "".join(f"  {line}\n" for line in seed(node).network_config().splitlines())
+    cfg.write_text("network:\n" + body)
     cfg.chmod(0o600)
     done = subprocess.run(["netplan", "generate", "--root-dir", str(tmp_path)],
                           capture_output=True, text=True)
