@@ -6,6 +6,20 @@ source "$(dirname "$0")/../lib.sh"
 
 libvirt_answers() { virsh -c qemu:///system version >/dev/null 2>&1; }
 
+# What udev does on a normal host: /dev/kvm for group kvm. Without it (no udevd here) the
+# device stays root-only, QEMU (as libvirt-qemu) cannot open it, and libvirt re-probes
+# QEMU's capabilities on every call ("KVM was enabled when probing … not available now"):
+# ~10 s per call, minutes per domain.
+kvm_device_for_group() {
+  [ -e /dev/kvm ] && getent group kvm >/dev/null || return 0
+  if [ "$(stat -c %G /dev/kvm)" != kvm ] || [ "$(stat -c %a /dev/kvm)" != 660 ]; then
+    note "daemons: /dev/kvm -> root:kvm 0660 (as udev would)"
+    as_root chgrp kvm /dev/kvm
+    as_root chmod 0660 /dev/kvm
+  fi
+}
+kvm_device_for_group
+
 if libvirt_answers; then
   note "daemons: libvirtd answers on qemu:///system"
   exit 0
