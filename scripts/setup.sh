@@ -8,5 +8,6 @@ start=$SECONDS
 "$here/venv.sh"
 "$here/backend.sh"
 "$here/toolchain.sh"
+"$here/linters.sh"
 "$here/daemons.sh"
 printf '==> setup done in %d s\n' $((SECONDS - start)) >&2

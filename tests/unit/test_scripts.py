@@ -8,7 +8,7 @@ from tests.conftest import REPO_ROOT, pinned
 
 SCRIPTS = sorted(
     p for p in [*REPO_ROOT.glob("scripts/**/*.sh"), *REPO_ROOT.glob("toolchain/*/build.sh"),
-                REPO_ROOT / ".ci/run"]
+                REPO_ROOT / "policy/run-pack", REPO_ROOT / ".ci/run"]
     if p.name != "lib.sh"  # sourced, not executed
 )
 
