@@ -4,15 +4,20 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 stack=${1:-dev}
 
-# The Python language host is not needed here: labctl runs the program in-process.
+# The plugins this stack's layer needs (the language host is not needed: labctl runs the
+# program in-process).
+needed=(command libvirt)
+if grep -qE '^\s*openstack-lab:layer:\s*overlay\s*$' "$REPO_ROOT/Pulumi.$stack.yaml" 2>/dev/null; then
+  needed=(openstack)
+fi
 missing=()
 if [ "$(toolchain_mode)" = built ]; then
-  for f in "$LAB_TOOLCHAIN_DIR"/unavailable/*; do
-    [ -e "$f" ] && [ "$(basename "$f")" != language-python ] && missing+=("$f")
+  for name in "${needed[@]}"; do
+    [ -e "$LAB_TOOLCHAIN_DIR/unavailable/$name" ] && missing+=("$LAB_TOOLCHAIN_DIR/unavailable/$name")
   done
 fi
 if [ ${#missing[@]} -gt 0 ]; then
-  step "up: the toolchain is ready, but the lab needs provider plugins this machine cannot build:"
+  step "up: the toolchain is ready, but stack $stack needs provider plugins this machine cannot build:"
   for f in "${missing[@]}"; do note "$(basename "$f"): $(cat "$f")"; done
   note "Put the plugin binaries on PATH (pulumi-resource-<name>) or install them with"
   note "'pulumi plugin install resource <name> <version> --file <binary>', then run 'make up' again."
