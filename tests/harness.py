@@ -16,6 +16,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.mocks import MockMonitor
+from tests.fixtures.keys import fake_private_key
 
 PROJECT = "openstack-lab"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +60,7 @@ def _dynamic(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
     """Key pairs answer with key-shaped values (the real ones come from keys.py)."""
     if "comment" in args.inputs:  # SshKeyPair (None-valued inputs are not sent)
         return {"public_key": f"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5{args.name} {args.inputs.get('comment', '')}".strip(),
-                "private_key": f"-----BEGIN OPENSSH PRIVATE KEY-----\n{args.name}\n-----END OPENSSH PRIVATE KEY-----\n"}
+                "private_key": fake_private_key(args.name)}
     return {}
 
 

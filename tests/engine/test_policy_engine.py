@@ -19,6 +19,7 @@ import pytest
 
 from tests.engine.test_toolchain import manifest
 from tests.engine.throwaway import offline_env
+from tests.fixtures.keys import fake_private_key
 
 pytestmark = pytest.mark.engine
 
@@ -32,7 +33,7 @@ import pulumi_libvirt as libvirt
 from pulumi_command import remote
 
 KEY = "{KEY}"
-PRIVATE = pulumi.Output.secret("-----BEGIN OPENSSH PRIVATE KEY-----")
+PRIVATE = pulumi.Output.secret({fake_private_key()!r})
 # libvirt's built-in test driver: previews a CloudInitDisk without a libvirtd.
 lv = pulumi.ResourceOptions(provider=libvirt.Provider("lv", uri="test:///default"))
 

@@ -12,12 +12,13 @@ import yaml
 from components import network_plan
 from components.cloud_init import HostEntry, Seed
 from components.topology import layout, ProfileSizes
+from tests.fixtures.keys import fake_private_key
 
 CIDRS = {k: ipaddress.ip_network(v) for k, v in {
     "public": "10.0.2.0/24", "management": "192.168.1.0/24",
     "underlay": "192.168.2.0/24", "external": "172.16.0.0/24"}.items()}
 NODES = layout("standard", 2, ProfileSizes.for_profile("standard"))
-PRIVATE = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\nBBBB\n-----END OPENSSH PRIVATE KEY-----\n"
+PRIVATE = fake_private_key("AAAA\nBBBB")
 
 
 def seed(node, operator="ssh-ed25519 AAAAoperator op@lab") -> Seed:

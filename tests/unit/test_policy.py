@@ -22,6 +22,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from components import config
 from policy import guardrails as g
+from tests.fixtures.keys import fake_private_key
 
 FIREWALL = "gcp:compute/firewall:Firewall"
 RULE = "openstack:networking/secGroupRule:SecGroupRule"
@@ -173,7 +174,7 @@ def test_instance_with_nested_virtualization_passes(machine_type):
 
 def connection(**kw) -> dict:
     return {"host": "192.168.1.11", "user": "debian", "port": 22.0, "hostKey": KEY,
-            "privateKey": Secret("-----BEGIN OPENSSH PRIVATE KEY-----"), **kw}
+            "privateKey": Secret(fake_private_key()), **kw}
 
 
 def command(conn: dict) -> dict:
@@ -211,7 +212,7 @@ def test_host_key_not_known_during_preview_counts_as_pinned():
 # --- secrets-stay-secret -------------------------------------------------------------
 
 @pytest.mark.parametrize("resource_type,props,path", [
-    (COMMAND, command(connection(privateKey="-----BEGIN OPENSSH PRIVATE KEY-----")),
+    (COMMAND, command(connection(privateKey=fake_private_key())),
      "connection.privateKey"),
     (COMMAND, command(connection(password="hunter2")), "connection.password"),
     (COMMAND, command(connection(proxy={"host": "j", "hostKey": KEY, "privateKey": "k"})),
