@@ -5,6 +5,8 @@ import pulumi
 from components import config
 from components.keys import LabKeys
 from components.lab_nodes import LabContext, inventory, plan, ssh_outputs
+from components.openstack.control_plane import (ControlPlaneArgs, OpenStackControlPlane,
+                                                facts_for, install_nodes)
 from components.paths import ssh_dir
 from components.underlay import build_underlay
 
@@ -23,3 +25,11 @@ if settings.layer == "underlay":
     pulumi.export("network_plan", plan(ctx))
     pulumi.export("ssh", ssh_outputs(ctx, underlay.nodes, underlay.jump, str(ssh_dir(stack))))
     pulumi.export("ready", {n.spec.name: n.ready.check.stdout for n in underlay.nodes})
+
+    if settings.install == "openstack":
+        nodes = install_nodes(underlay.nodes)
+        networks = settings.networks
+        openstack = OpenStackControlPlane("openstack", ControlPlaneArgs(
+            facts=facts_for(nodes, networks.mtu, networks.tenant_mtu, str(networks.external)),
+            nodes=nodes, management_cidr=str(networks.management)))
+        pulumi.export("smoke", openstack.smoke.check.command.stdout)

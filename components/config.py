@@ -78,6 +78,9 @@ KEYS: tuple[Key, ...] = (
         "Virtualization: auto (KVM where the host runs stock kernels, else TCG), kvm or tcg."),
     Key("operatorCidr", p.operator_cidr, None,
         "The operator's address range; the only source allowed through the GCP firewall."),
+    Key("install", p.choice("openstack", "none"), "openstack",
+        "What the underlay installs on its nodes: openstack (the whole cloud) or none (bare "
+        "nodes, for node-level tests)."),
     Key("metalHost", p.text, None, "metal: the SSH-reachable host (name or address)."),
     Key("metalUser", p.text, "root", "metal: the SSH user on the host."),
     Key("metalPort", p.integer(1, 65535), "22", "metal: the SSH port of the host."),
@@ -147,6 +150,7 @@ class Settings:
     lvm_disk_gib: int
     image_source: str
     accel: str
+    install: str = "openstack"
     metal: Metal | None = None
     gcp: Gcp | None = None
     underlay_stack: str | None = None
@@ -168,7 +172,7 @@ class Settings:
             layer=v["layer"], underlay=v["underlay"], profile=v["profile"],
             nodes=nodes, networks=_networks(v),
             root_disk_gib=v["rootDiskGib"], lvm_disk_gib=v["lvmDiskGib"],
-            image_source=v["imageSource"], accel=v["accel"],
+            image_source=v["imageSource"], accel=v["accel"], install=v["install"],
             metal=_metal(v), gcp=_gcp(v), underlay_stack=_underlay_stack(v),
         )
 

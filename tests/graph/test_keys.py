@@ -15,7 +15,7 @@ def test_keys_per_node_are_children_with_secret_private_keys(mock_lab):
     def check(_):
         component = monitor.named("lab")
         assert component.type == "openstacklab:underlay:LabKeys"
-        keys = monitor.of_type(DYNAMIC)
+        keys = [k for k in monitor.of_type(DYNAMIC) if k.parent == component.urn]
         assert sorted(k.name for k in keys) == sorted(
             ["lab-operator"] + [f"lab-host-{n}" for n in
                                 ("controller", "network", "compute-1", "compute-2", "storage")])

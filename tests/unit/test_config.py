@@ -70,6 +70,7 @@ BAD = [
     ({"imageSource": "ftp://mirror/debian.qcow2"}, "imageSource", "not auto, build"),
     ({"imageSource": "relative/disk.qcow2"}, "imageSource", "not auto, build"),
     ({"accel": "hvf"}, "accel", "not one of auto, kvm, tcg"),
+    ({"install": "devstack"}, "install", "not one of openstack, none"),
     ({"underlay": "metal"}, "metalHost", "required when underlay is metal"),
     ({**METAL, "metalHostKey": "  "}, "metalHostKey", "must not be empty"),
     ({**METAL, "metalPort": "0"}, "metalPort", "outside 1..65535"),

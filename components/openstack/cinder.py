@@ -1,0 +1,74 @@
+"""Cinder: API and scheduler on the controller; cinder-volume on LVM with an iSCSI target
+(tgt) on the storage role; a unique iSCSI initiator name on every node that attaches."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pulumi
+
+from components.openstack.keystone import database_url
+from components.openstack.rabbitmq import transport_url
+from components.openstack.service import CatalogEntry, Service, ServiceArgs, config_file
+from components.openstack.step import ConfigFile, InstallNode, Step
+from components.render import render
+
+PORT = 8776
+VOLUME_GROUP = "cinder-volumes"
+# The storage role's second disk as libvirt attaches it (virtio, after the root disk).
+LVM_DEVICE = "/dev/vdb"
+INITIATOR_PREFIX = "iqn.2026-11.internal.lab"
+SECRETS = ["db-cinder", "user-cinder", "rabbit"]
+
+
+def initiator_name(node: str) -> str:
+    """Per node, never the image's: cloned images share one, and the target then mixes up
+    which host a LUN belongs to."""
+    return f"{INITIATOR_PREFIX}:{node}"
+
+
+class Cinder(Service):
+    ready: Step
+
+    def __init__(self, name: str, args: ServiceArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("Cinder", name, args, opts)
+        ctl = args.controller()
+        register = self.register("cinder", [CatalogEntry("cinderv3", "volumev3",
+                                                         "OpenStack Block Storage", PORT,
+                                                         "/v3/%(project_id)s")])
+        api = self.step("api", ctl, "cinder/api.sh.j2", context={"port": PORT},
+                        secrets=SECRETS, files=lambda s: self._files(s, ctl),
+                        after=[register], depends_on=[args.after["rabbitmq"].command])
+        initiators = [self.step(f"initiator-{n.name}", n, "cinder/initiator.sh.j2",
+                                files=lambda _, n=n: [ConfigFile(
+                                    "/etc/iscsi/initiatorname.iscsi",
+                                    f"InitiatorName={initiator_name(n.name)}\n", mode="0600")],
+                                after=[args.after[f"packages-{n.name}"]])
+                      for n in args.nodes if n.has("compute") or n.has("storage")]
+        volumes = [self.step(f"volume-{n.name}", n, "cinder/volume.sh.j2",
+                             context={"vg": VOLUME_GROUP, "device": LVM_DEVICE},
+                             secrets=SECRETS, files=lambda s, n=n: self._files(s, n),
+                             after=[args.after[f"packages-{n.name}"]],
+                             depends_on=[api.command, *[i.command for i in initiators]])
+                   for n in args.with_role("storage")]
+        self.ready = self.step("verify", ctl, "cinder/verify.sh.j2",
+                               context={"hosts": [n.name for n in args.with_role("storage")]},
+                               after=[api, *volumes, *initiators])
+        self.finish()
+
+    def _files(self, s: Mapping[str, str], node: InstallNode) -> list[ConfigFile]:
+        cloud = self.args.facts
+        files = [config_file(
+            "/etc/cinder/cinder.conf", "cinder/cinder.conf.j2", "cinder", cloud=cloud,
+            node=node, my_ip=node.addresses["management"],
+            database=database_url("cinder", s["db-cinder"], cloud.controller),
+            transport_url=transport_url(s["rabbit"], cloud.controller),
+            password=s["user-cinder"], vg=VOLUME_GROUP)]
+        if node.has("storage"):
+            files += [
+                ConfigFile("/etc/lvm/lvmlocal.conf",
+                           render("cinder/lvmlocal.conf.j2", device=LVM_DEVICE)),
+                ConfigFile("/etc/tgt/conf.d/cinder.conf", render("cinder/tgt.conf.j2")),
+            ]
+        return files

@@ -1,0 +1,32 @@
+"""Horizon (Apache + mod_wsgi on the controller), pointed at Keystone, sessions in
+memcached; reached through the TLS endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pulumi
+
+from components.openstack.service import Service, ServiceArgs, config_file
+from components.openstack.step import ConfigFile, Step
+
+SETTINGS = "/etc/openstack-dashboard/local_settings.d/_90_openstack_lab.py"
+
+
+class Horizon(Service):
+    ready: Step
+
+    def __init__(self, name: str, args: ServiceArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("Horizon", name, args, opts)
+
+        def files(s: Mapping[str, str]) -> list[ConfigFile]:
+            return [config_file(SETTINGS, "horizon/local_settings.py.j2", "horizon",
+                                cloud=args.facts, secret_key=s["horizon-secret-key"])]
+
+        self.ready = self.step("setup", args.controller(), "horizon/setup.sh.j2",
+                               context={"settings": SETTINGS},
+                               secrets=["horizon-secret-key"], files=files,
+                               after=[args.after["keystone"]],
+                               depends_on=[args.after["memcached"].command])
+        self.finish()

@@ -1,0 +1,51 @@
+"""Keystone: database, fernet keys, bootstrap (admin, roles, the identity endpoints), the
+`service` project, and the admin credentials the other steps use on the controller."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pulumi
+
+from components.openstack.service import Service, ServiceArgs, config_file
+from components.openstack.step import ConfigFile, Step
+from components.render import render
+
+ADMIN_CLOUDS = "/etc/openstack-lab/clouds.yaml"
+PORT = 5000
+
+
+def database_url(user: str, password: str, host: str, database: str | None = None) -> str:
+    return f"mysql+pymysql://{user}:{password}@{host}/{database or user}"
+
+
+class Keystone(Service):
+    ready: Step
+
+    def __init__(self, name: str, args: ServiceArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("Keystone", name, args, opts)
+        cloud = args.facts
+
+        def files(s: Mapping[str, str]) -> list[ConfigFile]:
+            return [
+                config_file("/etc/keystone/keystone.conf", "keystone/keystone.conf.j2",
+                            "keystone", cloud=cloud,
+                            database=database_url("keystone", s["db-keystone"],
+                                                  cloud.controller)),
+                ConfigFile(ADMIN_CLOUDS, render("keystone/clouds.yaml.j2", cloud=cloud,
+                                                password=s["admin"]), mode="0600"),
+                ConfigFile("/root/admin-openrc", render("keystone/admin-openrc.j2", cloud=cloud,
+                                                        password=s["admin"]), mode="0600"),
+                ConfigFile("/usr/local/sbin/osl-identity",
+                           render("keystone/osl-identity.py.j2"), mode="0755"),
+            ]
+
+        setup = self.step("setup", args.controller(), "keystone/setup.sh.j2",
+                          context={"port": PORT}, secrets=["admin", "db-keystone"],
+                          files=files, after=[args.after["packages"]],
+                          depends_on=[args.after["mariadb"].command,
+                                      args.after["memcached"].command])
+        self.ready = self.step("register", args.controller(), "keystone/register.sh.j2",
+                               after=[setup])
+        self.finish()

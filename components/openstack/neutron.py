@@ -1,0 +1,83 @@
+"""Neutron ML2/OVS: API, RPC server and periodic workers on the controller; OVS agent with
+VXLAN tenant networks on network and compute nodes; L3, DHCP (isolated metadata) and
+metadata agents on the network node; the flat provider network `physnet` on br-ex, and the
+shared external network for floating IPs and load balancer VIPs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pulumi
+
+from components.openstack.keystone import database_url
+from components.openstack.rabbitmq import transport_url
+from components.openstack.service import CatalogEntry, Service, ServiceArgs, config_file
+from components.openstack.step import ConfigFile, InstallNode, Step
+
+PORT = 9696
+PHYSNET = "physnet"
+EXTERNAL_BRIDGE = "br-ex"
+EXTERNAL_NIC = "external"  # the node's NIC on the external network (named by cloud-init)
+EXTERNAL_NETWORK = "external"
+SERVER_UNITS = ("neutron-api", "neutron-rpc-server", "neutron-periodic-workers")
+NETWORK_AGENTS = ("neutron-l3-agent", "neutron-dhcp-agent", "neutron-metadata-agent")
+SECRETS = ["db-neutron", "user-neutron", "user-nova", "rabbit", "metadata-proxy"]
+ML2 = "/etc/neutron/plugins/ml2/ml2_conf.ini"
+OVS_AGENT = "/etc/neutron/plugins/ml2/openvswitch_agent.ini"
+
+
+class Neutron(Service):
+    ready: Step
+    agents: dict[str, Step]
+
+    def __init__(self, name: str, args: ServiceArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("Neutron", name, args, opts)
+        ctl = args.controller()
+        register = self.register("neutron", [CatalogEntry("neutron", "network",
+                                                          "OpenStack Networking", PORT)])
+        server = self.step("server", ctl, "neutron/server.sh.j2",
+                           context={"port": PORT, "units": SERVER_UNITS, "ml2": ML2},
+                           secrets=SECRETS, files=lambda s: self._files(s, ctl, server=True),
+                           after=[register], depends_on=[args.after["rabbitmq"].command])
+        self.agents = {}
+        for node in args.nodes:
+            if not (node.has("network") or node.has("compute")):
+                continue
+            self.agents[node.name] = self.step(
+                f"agents-{node.name}", node, "neutron/agents.sh.j2",
+                context={"network": node.has("network"), "agents": NETWORK_AGENTS,
+                         "bridge": EXTERNAL_BRIDGE, "nic": EXTERNAL_NIC, "ovs_agent": OVS_AGENT},
+                secrets=SECRETS, files=lambda s, n=node: self._files(s, n, server=False),
+                after=[args.after[f"packages-{node.name}"]], depends_on=[server.command])
+        self.ready = self.step(
+            "external", ctl, "neutron/external.sh.j2",
+            context={"network": EXTERNAL_NETWORK, "physnet": PHYSNET,
+                     "hosts": sorted(self.agents)},
+            after=[server, *self.agents.values()])
+        self.finish()
+
+    def _files(self, s: Mapping[str, str], node: InstallNode, server: bool) -> list[ConfigFile]:
+        cloud = self.args.facts
+        conf = dict(cloud=cloud, node=node, physnet=PHYSNET, bridge=EXTERNAL_BRIDGE)
+        files = [config_file(
+            "/etc/neutron/neutron.conf", "neutron/neutron.conf.j2", "neutron", mode="0660",
+            database=(database_url("neutron", s["db-neutron"], cloud.controller)
+                      if node.has("controller") else None),
+            transport_url=transport_url(s["rabbit"], cloud.controller),
+            password=s["user-neutron"], nova_password=s["user-nova"], **conf)]
+        if server or node.has("controller"):
+            files.append(config_file(ML2, "neutron/ml2_conf.ini.j2", "neutron", **conf))
+        if not server:
+            files.append(config_file(OVS_AGENT, "neutron/openvswitch_agent.ini.j2", "neutron",
+                                     tunnel_ip=node.addresses["underlay"], **conf))
+            if node.has("network"):
+                files += [
+                    config_file("/etc/neutron/l3_agent.ini", "neutron/l3_agent.ini.j2",
+                                "neutron", **conf),
+                    config_file("/etc/neutron/dhcp_agent.ini", "neutron/dhcp_agent.ini.j2",
+                                "neutron", **conf),
+                    config_file("/etc/neutron/metadata_agent.ini",
+                                "neutron/metadata_agent.ini.j2", "neutron",
+                                metadata_secret=s["metadata-proxy"], **conf)]
+        return files

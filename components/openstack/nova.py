@@ -1,0 +1,64 @@
+"""Nova: API, metadata API, conductor, scheduler and noVNC proxy on the controller (cells
+v2), nova-compute on every compute node with `virt_type` chosen on the node itself (kvm when
+it has a usable /dev/kvm, else qemu), then host discovery."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pulumi
+
+from components.openstack.keystone import database_url
+from components.openstack.rabbitmq import transport_url
+from components.openstack.service import CatalogEntry, Service, ServiceArgs, config_file
+from components.openstack.step import ConfigFile, InstallNode, Step
+
+PORT = 8774
+METADATA_PORT = 8775
+NOVNC_PORT = 6080
+CONFIG = "/etc/nova/nova.conf"
+SECRETS = ["db-nova", "user-nova", "user-placement", "user-neutron", "rabbit",
+           "metadata-proxy"]
+CONTROLLER_UNITS = ("nova-api", "nova-api-metadata", "nova-conductor", "nova-scheduler",
+                    "nova-novncproxy")
+
+
+class Nova(Service):
+    ready: Step
+
+    def __init__(self, name: str, args: ServiceArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("Nova", name, args, opts)
+        ctl = args.controller()
+        register = self.register("nova", [CatalogEntry("nova", "compute", "OpenStack Compute",
+                                                       PORT, "/v2.1")])
+        setup = self.step("setup", ctl, "nova/controller.sh.j2",
+                          context={"port": PORT, "config": CONFIG, "units": CONTROLLER_UNITS},
+                          secrets=SECRETS, files=lambda s: self._files(s, ctl, "controller"),
+                          after=[register],
+                          depends_on=[args.after["placement"].command,
+                                      args.after["glance"].command,
+                                      args.after["rabbitmq"].command])
+        computes = [self.step(f"compute-{node.name}", node, "nova/compute.sh.j2",
+                              context={"config": CONFIG}, secrets=SECRETS,
+                              files=lambda s, n=node: self._files(s, n, "compute"),
+                              after=[args.after[f"packages-{node.name}"]],
+                              depends_on=[setup.command])
+                    for node in args.with_role("compute")]
+        self.ready = self.step("discover", ctl, "nova/discover.sh.j2",
+                               context={"hosts": [n.name for n in args.with_role("compute")]},
+                               after=[setup, *computes])
+        self.finish()
+
+    def _files(self, s: Mapping[str, str], node: InstallNode, role: str) -> list[ConfigFile]:
+        cloud = self.args.facts
+        return [config_file(
+            CONFIG, "nova/nova.conf.j2", "nova", cloud=cloud, role=role,
+            my_ip=node.addresses["management"],
+            transport_url=transport_url(s["rabbit"], cloud.controller),
+            database=database_url("nova", s["db-nova"], cloud.controller),
+            api_database=database_url("nova", s["db-nova"], cloud.controller, "nova_api"),
+            cell0_database=database_url("nova", s["db-nova"], cloud.controller, "nova_cell0"),
+            password=s["user-nova"], placement_password=s["user-placement"],
+            neutron_password=s["user-neutron"], metadata_secret=s["metadata-proxy"],
+            novnc_port=NOVNC_PORT)]

@@ -1,0 +1,38 @@
+"""Placement: resource inventory for the scheduler, uwsgi on the controller."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pulumi
+
+from components.openstack.keystone import database_url
+from components.openstack.service import CatalogEntry, Service, ServiceArgs, config_file
+from components.openstack.step import ConfigFile, Step
+
+PORT = 8778
+CONFIG = "/etc/placement/placement.conf"
+
+
+class Placement(Service):
+    ready: Step
+
+    def __init__(self, name: str, args: ServiceArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("Placement", name, args, opts)
+        cloud = args.facts
+
+        def files(s: Mapping[str, str]) -> list[ConfigFile]:
+            return [config_file(CONFIG, "placement/placement.conf.j2", "placement",
+                                cloud=cloud,
+                                database=database_url("placement", s["db-placement"],
+                                                      cloud.controller),
+                                password=s["user-placement"])]
+
+        register = self.register("placement", [CatalogEntry("placement", "placement",
+                                                            "Placement API", PORT)])
+        self.ready = self.step("setup", args.controller(), "placement/setup.sh.j2",
+                               context={"port": PORT, "config": CONFIG},
+                               secrets=["db-placement", "user-placement"], files=files,
+                               after=[register])
+        self.finish()

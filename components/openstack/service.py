@@ -1,0 +1,120 @@
+"""What every service component shares: the cloud's facts, the secrets, the nodes, and one
+way to make steps (so no service pastes its own remote-command wiring)."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+
+from components.openstack.secrets import OpenStackSecrets
+from components.openstack.step import ConfigFile, InstallNode, Step, secret_file
+from components.render import render
+
+REGION = "RegionOne"
+
+
+@dataclass(frozen=True)
+class CloudFacts:
+    """Plain facts the templates need; no secrets here (they come through `secrets`)."""
+
+    region: str
+    controller: str  # hostname every node resolves to the controller's management address
+    controller_ip: str
+    public_host: str  # the network node's public address: the TLS endpoint
+    external_cidr: str
+    external_gateway: str
+    external_pool: tuple[str, str]
+    mtu: int
+    tenant_mtu: int
+
+    @classmethod
+    def plan(cls, controller_ip: str, public_host: str, external_cidr: str, mtu: int,
+             tenant_mtu: int) -> CloudFacts:
+        net = ipaddress.IPv4Network(external_cidr)
+        hosts = list(net.hosts())
+        # .1 is the libvirt host, .2-.99 stay free for static use, .100 up are floating IPs.
+        return cls(region=REGION, controller="controller", controller_ip=controller_ip,
+                   public_host=public_host, external_cidr=str(net),
+                   external_gateway=str(hosts[0]),
+                   external_pool=(str(hosts[99]), str(hosts[-1])), mtu=mtu,
+                   tenant_mtu=tenant_mtu)
+
+    def internal_url(self, port: int, path: str = "") -> str:
+        return f"http://{self.controller}:{port}{path}"
+
+    def public_url(self, port: int, path: str = "") -> str:
+        return f"https://{self.public_host}:{port}{path}"
+
+
+@dataclass(frozen=True)
+class ServiceArgs:
+    facts: CloudFacts
+    secrets: OpenStackSecrets
+    nodes: Sequence[InstallNode]
+    after: Mapping[str, Step]  # steps of other services this one builds on, by name
+
+    def with_role(self, role: str) -> list[InstallNode]:
+        return [n for n in self.nodes if n.has(role)]
+
+    def controller(self) -> InstallNode:
+        return self.with_role("controller")[0]
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    name: str
+    type: str
+    description: str
+    port: int
+    path: str = ""
+
+
+Files = Callable[[Mapping[str, str]], list[ConfigFile]]
+
+
+class Service(pulumi.ComponentResource):
+    """Base of every service component; subclasses add steps in their __init__."""
+
+    def __init__(self, kind: str, name: str, args: ServiceArgs,
+                 opts: pulumi.ResourceOptions | None) -> None:
+        super().__init__(f"openstacklab:openstack:{kind}", name, None, opts)
+        self.name = name
+        self.args = args
+        self.steps: dict[str, Step] = {}
+
+    def step(self, suffix: str, node: InstallNode, template: str, *,
+             context: Mapping[str, object] | None = None,
+             secrets: Sequence[str] = (), files: Files | None = None,
+             after: Sequence[Step] = (), depends_on: Sequence[pulumi.Resource] = ()) -> Step:
+        """A step named `<service>-<suffix>`; `files(secret_values)` makes its bundle, and
+        each secret named in `secrets` is also installed for the script's `secret` helper."""
+        bundle = None
+        if files is not None or secrets:
+            make = files or (lambda _values: [])
+            bundle = self.args.secrets.values(secrets).apply(
+                lambda values: [*make(values),
+                                *[secret_file(n, v) for n, v in sorted(values.items())]])
+        step = Step(f"{self.name}-{suffix}", node, template, parent=self,
+                    context={"cloud": self.args.facts, **(context or {})}, files=bundle,
+                    after=after, depends_on=depends_on)
+        self.steps[suffix] = step
+        return step
+
+    def register(self, user: str | None, entries: Sequence[CatalogEntry]) -> Step:
+        """The service's Keystone user and catalog entries (shared template)."""
+        return self.step("register", self.args.controller(), "lib/register.sh.j2",
+                         context={"user": user, "entries": list(entries)},
+                         secrets=[f"user-{user}"] if user else [],
+                         after=[self.args.after["keystone"]])
+
+    def finish(self) -> None:
+        self.register_outputs({"steps": sorted(self.steps)})
+
+
+def config_file(path: str, template: str, group: str, mode: str = "0640",
+                **context: object) -> ConfigFile:
+    """An OpenStack config file as the packages ship them: root:<service>, 0640."""
+    return ConfigFile(path, render(template, **context), owner="root", group=group, mode=mode)
