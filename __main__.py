@@ -7,7 +7,8 @@ from components.keys import LabKeys
 from components.lab_nodes import LabContext, inventory, plan, ssh_outputs
 from components.openstack.control_plane import (ControlPlaneArgs, OpenStackControlPlane,
                                                 facts_for, install_nodes)
-from components.paths import ssh_dir
+from components.openstack.outputs import openstack_outputs
+from components.paths import cloud_dir, ssh_dir
 from components.underlay import build_underlay
 
 settings = config.load()
@@ -32,4 +33,7 @@ if settings.layer == "underlay":
         openstack = OpenStackControlPlane("openstack", ControlPlaneArgs(
             facts=facts_for(nodes, networks.mtu, networks.tenant_mtu, str(networks.external)),
             nodes=nodes, management_cidr=str(networks.management)))
-        pulumi.export("smoke", openstack.smoke.check.command.stdout)
+        pulumi.export("openstack", openstack_outputs(
+            stack, str(cloud_dir(stack)), openstack.facts, openstack.secrets.value("admin"),
+            openstack.tls.ca_cert_pem, openstack.external_network, amphora=None,
+            smoke=openstack.smoke.check.command.stdout))

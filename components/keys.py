@@ -16,11 +16,13 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider
 
-from components import crypto
+from components import certs, crypto
 
 # Changing one of these makes a new key; anything else leaves the existing key alone.
 _KEY_INPUTS = ("comment",)
 _SECRET_INPUTS = ("length",)
+_CA_INPUTS = ("common_name", "passphrase")
+_ISSUED_INPUTS = ("ca_cert", "common_name", "sans", "usage")
 
 
 def _replace_on(inputs: Sequence[str], olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -48,6 +50,65 @@ class _GeneratedSecretProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return _replace_on(_SECRET_INPUTS, olds, news)
+
+
+class _CertificateAuthorityProvider(ResourceProvider):
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        cert, key = certs.certificate_authority(props["common_name"], props.get("passphrase"))
+        return CreateResult(id_=props["common_name"], outs={**props, "cert_pem": cert,
+                                                           "key_pem": key})
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return _replace_on(_CA_INPUTS, olds, news)
+
+
+class _IssuedCertificateProvider(ResourceProvider):
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        cert, key = certs.issue(props["ca_cert"], props["ca_key"], props.get("ca_passphrase"),
+                                props["common_name"], props.get("sans") or [], props["usage"])
+        return CreateResult(id_=props["common_name"], outs={**props, "cert_pem": cert,
+                                                           "key_pem": key})
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return _replace_on(_ISSUED_INPUTS, olds, news)
+
+
+class CertificateAuthority(Resource):
+    """A self-signed CA, made once; `key_pem` is secret (encrypted when `passphrase`)."""
+
+    cert_pem: pulumi.Output[str]
+    key_pem: pulumi.Output[str]
+
+    def __init__(self, name: str, common_name: str,
+                 passphrase: pulumi.Input[str] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(
+            _CertificateAuthorityProvider(), name,
+            {"common_name": common_name, "passphrase": passphrase, "cert_pem": None,
+             "key_pem": None},
+            pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(additional_secret_outputs=["key_pem",
+                                                                        "passphrase"])))
+
+
+class IssuedCertificate(Resource):
+    """A certificate the CA signs once (re-issued when the CA or the names change)."""
+
+    cert_pem: pulumi.Output[str]
+    key_pem: pulumi.Output[str]
+
+    def __init__(self, name: str, ca: CertificateAuthority, common_name: str,
+                 sans: Sequence[str] = (), usage: str = "server",
+                 ca_passphrase: pulumi.Input[str] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(
+            _IssuedCertificateProvider(), name,
+            {"ca_cert": ca.cert_pem, "ca_key": ca.key_pem, "ca_passphrase": ca_passphrase,
+             "common_name": common_name, "sans": list(sans), "usage": usage,
+             "cert_pem": None, "key_pem": None},
+            pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(additional_secret_outputs=[
+                    "key_pem", "ca_key", "ca_passphrase"])))
 
 
 class SshKeyPair(Resource):

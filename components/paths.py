@@ -14,3 +14,8 @@ def lab_home() -> Path:
 def ssh_dir(stack: str) -> Path:
     """The operator's SSH files of one stack (written by `make up`, 0700)."""
     return lab_home() / "ssh" / stack
+
+
+def cloud_dir(stack: str) -> Path:
+    """The operator's OpenStack files of one stack: clouds.yaml, openrc, ca.pem (0700)."""
+    return lab_home() / "cloud" / stack

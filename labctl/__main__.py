@@ -7,7 +7,8 @@ import json
 import os
 import sys
 
-from labctl.access import remove_ssh_files, where_to_ssh, write_ssh_files
+from labctl.access import (remove_cloud_files, remove_ssh_files, where_to_ssh,
+                           write_cloud_files, write_ssh_files)
 from labctl.locks import lock_dir, remove_stale_locks
 from labctl.workspace import open_stack
 
@@ -30,9 +31,15 @@ def main(argv: list[str] | None = None) -> int:
         directory = write_ssh_files(args.stack, outputs)
         if directory:
             print(where_to_ssh(directory, outputs))
+        cloud = write_cloud_files(args.stack, outputs)
+        if cloud:
+            print(f"OpenStack CLI:    source {cloud}/openrc && openstack endpoint list")
+            print(f"Horizon:          {outputs['openstack'].value['horizon_url']}"
+                  f"  (user admin, password: grep OS_PASSWORD {cloud}/openrc)")
     elif args.operation == "destroy":
         stack.destroy(**echo)
         remove_ssh_files(args.stack)
+        remove_cloud_files(args.stack)
     else:
         # Secrets stay masked: only their names are shown.
         shown = {k: ("[secret]" if v.secret else v.value) for k, v in stack.outputs().items()}

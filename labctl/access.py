@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from components.paths import ssh_dir
+from components.paths import cloud_dir, ssh_dir
 
 
 def write_ssh_files(stack: str, outputs: Mapping[str, Any]) -> Path | None:
@@ -20,13 +20,36 @@ def write_ssh_files(stack: str, outputs: Mapping[str, Any]) -> Path | None:
     ssh = ssh.value
     directory = ssh_dir(stack)
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    key = directory / "id_ed25519"
-    fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(ssh["private_key"])
+    _private(directory / "id_ed25519", ssh["private_key"])
     (directory / "known_hosts").write_text(ssh["known_hosts"])
     (directory / "config").write_text(ssh["config"])
     return directory
+
+
+def _private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+
+
+def write_cloud_files(stack: str, outputs: Mapping[str, Any]) -> Path | None:
+    """clouds.yaml and openrc (0600, they hold the admin password) and the CA bundle;
+    None when the stack has no OpenStack."""
+    cloud = outputs.get("openstack")
+    if not cloud or not cloud.value.get("operator_files"):
+        return None
+    cloud = cloud.value
+    directory = cloud_dir(stack)
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for name, text in cloud["operator_files"].items():
+        _private(directory / name, text)
+    if cloud.get("ca_cert"):
+        (directory / "ca.pem").write_text(cloud["ca_cert"])
+    return directory
+
+
+def remove_cloud_files(stack: str) -> None:
+    shutil.rmtree(cloud_dir(stack), ignore_errors=True)
 
 
 def where_to_ssh(directory: Path, outputs: Mapping[str, Any]) -> str:

@@ -61,6 +61,9 @@ def _dynamic(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
     if "comment" in args.inputs:  # SshKeyPair (None-valued inputs are not sent)
         return {"public_key": f"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5{args.name} {args.inputs.get('comment', '')}".strip(),
                 "private_key": fake_private_key(args.name)}
+    if "common_name" in args.inputs:  # CertificateAuthority / IssuedCertificate
+        return {"cert_pem": f"-----BEGIN CERTIFICATE-----\nMOCK{args.name}\n-----END CERTIFICATE-----\n",
+                "key_pem": fake_private_key(args.name)}
     if "length" in args.inputs:  # GeneratedSecret: a recognisable value of the right length
         length = int(args.inputs["length"])
         return {"value": (f"MOCK{args.name}" * length)[:length]}

@@ -9,7 +9,8 @@ import pulumi
 
 from components.openstack.keystone import database_url
 from components.openstack.rabbitmq import transport_url
-from components.openstack.service import CatalogEntry, Service, ServiceArgs, config_file
+from components.openstack.service import (CatalogEntry, Service, ServiceArgs, config_file,
+                                          uwsgi_default)
 from components.openstack.step import ConfigFile, InstallNode, Step
 from components.render import render
 
@@ -65,6 +66,9 @@ class Cinder(Service):
             database=database_url("cinder", s["db-cinder"], cloud.controller),
             transport_url=transport_url(s["rabbit"], cloud.controller),
             password=s["user-cinder"], vg=VOLUME_GROUP)]
+        if node.has("controller"):
+            files.append(uwsgi_default("cinder-api", "/etc/cinder/cinder-api-uwsgi.ini",
+                                       cloud.controller_ip, PORT))
         if node.has("storage"):
             files += [
                 ConfigFile("/etc/lvm/lvmlocal.conf",

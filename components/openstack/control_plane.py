@@ -23,6 +23,7 @@ from components.openstack.secrets import OpenStackSecrets
 from components.openstack.service import CloudFacts, ServiceArgs
 from components.openstack.smoke import SmokeCheck
 from components.openstack.step import InstallNode, Step
+from components.openstack.tls_endpoint import TlsEndpoint
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class OpenStackControlPlane(pulumi.ComponentResource):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("openstacklab:openstack:OpenStackControlPlane", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        self.facts = args.facts
         self.secrets = OpenStackSecrets(f"{name}-secrets", child)
         after: dict[str, Step] = {}
 
@@ -51,6 +53,8 @@ class OpenStackControlPlane(pulumi.ComponentResource):
         after["rabbitmq"] = RabbitMq(f"{name}-rabbitmq", service_args(), child).ready
         after["memcached"] = Memcached(f"{name}-memcached", service_args(), child).ready
         after["keystone"] = Keystone(f"{name}-keystone", service_args(), child).ready
+        self.tls = TlsEndpoint(f"{name}-tls", service_args(), child)
+        after["tls"] = self.tls.ready
         after["glance"] = Glance(f"{name}-glance", service_args(), child).ready
         after["placement"] = Placement(f"{name}-placement", service_args(), child).ready
         after["nova"] = Nova(f"{name}-nova", service_args(), child).ready
@@ -61,10 +65,11 @@ class OpenStackControlPlane(pulumi.ComponentResource):
             after[f"time-{node}"] = step
         smoke_args = ServiceArgs(args.facts, self.secrets, args.nodes,
                                  {k: v for k, v in after.items()
-                                  if k in ("nova", "neutron", "cinder", "horizon", "glance")})
+                                  if k in ("nova", "neutron", "cinder", "horizon", "glance", "tls")})
         self.smoke = SmokeCheck(f"{name}-smoke", smoke_args, amphora=None, opts=child)
         self.external_network = EXTERNAL_NETWORK
-        self.register_outputs({"smoke": self.smoke.check.command.stdout})
+        self.register_outputs({"smoke": self.smoke.check.command.stdout,
+                               "ca_cert": self.tls.ca_cert_pem})
 
 
 def install_nodes(nodes: Sequence) -> list[InstallNode]:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import pulumi
 
-from components.openstack.service import Service, ServiceArgs, config_file
+from components.openstack.service import Service, ServiceArgs, config_file, uwsgi_default
 from components.openstack.step import ConfigFile, Step
 from components.render import render
 
@@ -37,6 +37,8 @@ class Keystone(Service):
                                                 password=s["admin"]), mode="0600"),
                 ConfigFile("/root/admin-openrc", render("keystone/admin-openrc.j2", cloud=cloud,
                                                         password=s["admin"]), mode="0600"),
+                uwsgi_default("keystone", "/etc/keystone/keystone-uwsgi.ini",
+                              cloud.controller_ip, PORT),
                 ConfigFile("/usr/local/sbin/osl-identity",
                            render("keystone/osl-identity.py.j2"), mode="0755"),
             ]

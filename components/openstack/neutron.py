@@ -11,7 +11,8 @@ import pulumi
 
 from components.openstack.keystone import database_url
 from components.openstack.rabbitmq import transport_url
-from components.openstack.service import CatalogEntry, Service, ServiceArgs, config_file
+from components.openstack.service import (CatalogEntry, Service, ServiceArgs, config_file,
+                                          uwsgi_default)
 from components.openstack.step import ConfigFile, InstallNode, Step
 
 PORT = 9696
@@ -68,6 +69,8 @@ class Neutron(Service):
             password=s["user-neutron"], nova_password=s["user-nova"], **conf)]
         if server or node.has("controller"):
             files.append(config_file(ML2, "neutron/ml2_conf.ini.j2", "neutron", **conf))
+            files.append(uwsgi_default("neutron-api", "/etc/neutron/neutron-api-uwsgi.ini",
+                                       cloud.controller_ip, PORT))
         if not server:
             files.append(config_file(OVS_AGENT, "neutron/openvswitch_agent.ini.j2", "neutron",
                                      tunnel_ip=node.addresses["underlay"], **conf))

@@ -10,7 +10,8 @@ import pulumi
 
 from components.openstack.keystone import database_url
 from components.openstack.rabbitmq import transport_url
-from components.openstack.service import CatalogEntry, Service, ServiceArgs, config_file
+from components.openstack.service import (CatalogEntry, Service, ServiceArgs, config_file,
+                                          uwsgi_default)
 from components.openstack.step import ConfigFile, InstallNode, Step
 
 PORT = 8774
@@ -52,7 +53,7 @@ class Nova(Service):
 
     def _files(self, s: Mapping[str, str], node: InstallNode, role: str) -> list[ConfigFile]:
         cloud = self.args.facts
-        return [config_file(
+        files = [config_file(
             CONFIG, "nova/nova.conf.j2", "nova", cloud=cloud, role=role,
             my_ip=node.addresses["management"],
             transport_url=transport_url(s["rabbit"], cloud.controller),
@@ -62,3 +63,9 @@ class Nova(Service):
             password=s["user-nova"], placement_password=s["user-placement"],
             neutron_password=s["user-neutron"], metadata_secret=s["metadata-proxy"],
             novnc_port=NOVNC_PORT)]
+        if role == "controller":
+            files += [uwsgi_default("nova-api", "/etc/nova/nova-api-uwsgi.ini",
+                                    cloud.controller_ip, PORT),
+                      uwsgi_default("nova-api-metadata", "/etc/nova/nova-api-metadata-uwsgi.ini",
+                                    cloud.controller_ip, METADATA_PORT)]
+        return files

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 import pulumi
 
 from components.openstack.keystone import database_url
-from components.openstack.service import CatalogEntry, Service, ServiceArgs, config_file
+from components.openstack.service import (CatalogEntry, Service, ServiceArgs, config_file,
+                                          uwsgi_default)
 from components.openstack.step import ConfigFile, Step
 
 PORT = 8778
@@ -27,7 +28,9 @@ class Placement(Service):
                                 cloud=cloud,
                                 database=database_url("placement", s["db-placement"],
                                                       cloud.controller),
-                                password=s["user-placement"])]
+                                password=s["user-placement"]),
+                    uwsgi_default("placement-api", "/etc/placement/placement-api-uwsgi.ini",
+                                  cloud.controller_ip, PORT)]
 
         register = self.register("placement", [CatalogEntry("placement", "placement",
                                                             "Placement API", PORT)])
