@@ -22,6 +22,7 @@ from labctl.workspace import open_stack  # noqa: E402
 STACK = "bench"
 CONFIG = {
     "openstack-lab:profile": "minimal",
+    "openstack-lab:install": "none",  # nodes only: bench/openstack_up.py measures the install
     "openstack-lab:publicCidr": "10.30.2.0/24",
     "openstack-lab:managementCidr": "10.30.11.0/24",
     "openstack-lab:underlayCidr": "10.30.12.0/24",

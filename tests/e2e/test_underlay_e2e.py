@@ -16,6 +16,7 @@ PREFIX = f"osl-{STACK}-"
 # Its own address ranges, so it can run beside the dev lab.
 CONFIG = {
     "openstack-lab:profile": "minimal",
+    "openstack-lab:install": "none",  # the node layer only; the install has its own e2e
     "openstack-lab:publicCidr": "10.20.2.0/24",
     "openstack-lab:managementCidr": "10.20.11.0/24",
     "openstack-lab:underlayCidr": "10.20.12.0/24",
