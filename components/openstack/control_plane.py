@@ -65,7 +65,8 @@ class OpenStackControlPlane(pulumi.ComponentResource):
             after[f"time-{node}"] = step
         smoke_args = ServiceArgs(args.facts, self.secrets, args.nodes,
                                  {k: v for k, v in after.items()
-                                  if k in ("nova", "neutron", "cinder", "horizon", "glance", "tls")})
+                                  if k in ("nova", "neutron", "cinder", "horizon", "glance", "tls")
+                                  or k.startswith("time-")})
         self.smoke = SmokeCheck(f"{name}-smoke", smoke_args, amphora=None, opts=child)
         self.external_network = EXTERNAL_NETWORK
         self.register_outputs({"smoke": self.smoke.check.command.stdout,
