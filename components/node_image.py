@@ -4,6 +4,7 @@ libvirt provider, and kept in state (a re-run does not re-decide or rebuild)."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import pulumi
@@ -11,7 +12,7 @@ import pulumi_command as command
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts" / "image"
 # The recipe (not the smoke test beside it).
-RECIPE = ("node-image.sh", "build-node-image.sh", "customize-node.sh")
+RECIPE = ("node-image.sh", "build-node-image.sh", "customize-node.sh", "preinstall-packages.sh")
 
 
 def builder_digest() -> str:
@@ -26,13 +27,18 @@ class NodeImage(pulumi.ComponentResource):
     source: pulumi.Output[str]  # URL or local path for the base volume
 
     def __init__(self, name: str, image_source: str,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+                 opts: pulumi.ResourceOptions | None = None,
+                 preinstall: Sequence[str] = (), preseed: str = "") -> None:
+        """`preinstall`: packages a locally built image carries already (with `preseed`);
+        a downloaded or given image is used as it is and the install step adds them."""
         super().__init__("openstacklab:underlay:NodeImage", name, None, opts)
         resolve = command.local.Command(
             f"{name}-resolve",
             # Relative to the project directory, where the engine runs the provider: an
             # absolute path would differ between checkouts and show a diff.
             create=f"scripts/image/node-image.sh {image_source}",
+            environment={"NODE_IMAGE_PREINSTALL": " ".join(preinstall),
+                         "NODE_IMAGE_PRESEED": preseed} if preinstall else None,
             triggers=[image_source, builder_digest()],
             logging="stderr",
             opts=pulumi.ResourceOptions(parent=self))

@@ -17,6 +17,7 @@ from components.lab_nodes import DOMAIN, LabContext, LabNode
 from components.libvirt_fabric import LibvirtFabric, LibvirtFabricArgs
 from components.network_plan import gateway
 from components.node_image import NodeImage
+from components.openstack import packages
 from components.paths import ssh_dir
 from components.readiness import NodeReady, NodeReadyArgs, SshTarget
 from components.render import render
@@ -38,8 +39,11 @@ class LibvirtUnderlay(pulumi.ComponentResource):
                     after: list[pulumi.Resource]) -> None:
         settings = ctx.settings
         self.jump = jump
+        openstack = settings.install == "openstack"
         image = NodeImage(f"{name}-image", settings.image_source,
-                          pulumi.ResourceOptions(parent=self, depends_on=after))
+                          pulumi.ResourceOptions(parent=self, depends_on=after),
+                          preinstall=packages.all_roles() if openstack else (),
+                          preseed=packages.image_preseed() if openstack else "")
         with_provider = pulumi.ResourceOptions(parent=self, providers={"libvirt": provider},
                                                depends_on=after)
         fabric = LibvirtFabric(f"{name}-fabric", LibvirtFabricArgs(

@@ -4,6 +4,9 @@ a dpkg run costs minutes of trigger processing, so one run beats one per service
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import SimpleNamespace
+
+from components.render import render
 
 COMMON = ("chrony", "crudini", "curl", "python3-openstackclient")
 
@@ -39,3 +42,15 @@ def for_roles(roles: Iterable[str]) -> list[str]:
     for role in roles:
         wanted.update(BY_ROLE[role])
     return sorted(wanted)
+
+
+def all_roles() -> list[str]:
+    """What an image for any node needs (the offline node image preinstalls these)."""
+    return for_roles(BY_ROLE)
+
+
+def image_preseed() -> str:
+    """The install step's preseeds for an image shared by all nodes: node-specific answers
+    get neutral values (the install step re-preseeds and writes whole config files)."""
+    return render("base/preseed.txt.j2", cloud=SimpleNamespace(controller="controller"),
+                  tunnel_ip="127.0.0.1")

@@ -14,19 +14,24 @@
 #   build-node-image.sh [--mirror URL] [--suite SUITE] [--size SIZE] [--print-path]
 #
 # --print-path prints where the image for these inputs lives, exit 0 if it is there,
-# 1 if not. Environment: NODE_IMAGE_MIRROR, NODE_IMAGE_SUITE, NODE_IMAGE_SIZE.
+# 1 if not. Environment: NODE_IMAGE_MIRROR, NODE_IMAGE_SUITE, NODE_IMAGE_SIZE;
+# NODE_IMAGE_PREINSTALL (space-separated packages installed into the image, with the
+# debconf preseeds in NODE_IMAGE_PRESEED; see preinstall-packages.sh).
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
 SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
 CUSTOMIZE_HOOK=$(dirname "$SELF")/customize-node.sh
+PREINSTALL_HOOK=$(dirname "$SELF")/preinstall-packages.sh
+PREINSTALL=${NODE_IMAGE_PREINSTALL:-}
+PRESEED=${NODE_IMAGE_PRESEED:-}
 IMAGES_DIR="$OPENSTACK_LAB_HOME/images"
 
 MIRROR=${NODE_IMAGE_MIRROR:-http://deb.debian.org/debian}
 SUITE=${NODE_IMAGE_SUITE:-trixie}
 # Virtual disk size. Small on purpose: node overlays are created larger and the root
 # partition and filesystem grow to fill them on first boot (growpart + resize2fs).
-SIZE=${NODE_IMAGE_SIZE:-4G}
+SIZE=${NODE_IMAGE_SIZE:-$([ -n "${NODE_IMAGE_PREINSTALL:-}" ] && echo 8G || echo 4G)}
 # BIOS GRUB and the cloud kernel flavour: amd64 only.
 ARCH=amd64
 PRINT_PATH=false
@@ -100,7 +105,17 @@ image_key() {
   {
     cat "$SELF" "$CUSTOMIZE_HOOK"
     printf '%s\n' "${PACKAGES[@]}" "${DPKG_OPTS[@]}" "$SUITE" "$MIRROR" "$ARCH" "$SIZE_BYTES"
+    # Only with preinstalled packages, so the plain node image keeps its key.
+    if [ -n "$PREINSTALL" ]; then
+      cat "$PREINSTALL_HOOK"
+      printf '%s\n' "$PREINSTALL" "$PRESEED"
+    fi
   } | sha256sum | cut -c1-12
+}
+
+image_name() {
+  if [ -n "$PREINSTALL" ]; then echo "debian-13-openstack-$(image_key).qcow2"
+  else echo "debian-13-node-$(image_key).qcow2"; fi
 }
 
 require_tools() {
@@ -122,12 +137,18 @@ cleanup() {
 }
 
 bootstrap_rootfs() { # rootfs-dir
-  local start=$SECONDS opt dpkg_args=()
+  local start=$SECONDS opt dpkg_args=() hooks=()
   for opt in "${DPKG_OPTS[@]}"; do dpkg_args+=("--dpkgopt=$opt"); done
+  if [ -n "$PREINSTALL" ]; then
+    tr ' ' '\n' <<< "$PREINSTALL" > "$WORK/preinstall.txt"
+    printf '%s\n' "$PRESEED" > "$WORK/preseed.txt"
+    hooks+=("--customize-hook=$(printf '%q' "$PREINSTALL_HOOK") \"\$1\" $(printf '%q' "$WORK/preinstall.txt") $(printf '%q' "$WORK/preseed.txt")")
+  fi
   step "image: mmdebstrap $SUITE ($ARCH) from $MIRROR"
   mmdebstrap --variant=apt --arch="$ARCH" \
     --include="$(IFS=,; echo "${PACKAGES[*]}")" \
     "${dpkg_args[@]}" \
+    "${hooks[@]}" \
     --customize-hook="$(printf '%q' "$CUSTOMIZE_HOOK") \"\$1\"" \
     "$SUITE" "$1" "deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" >&2
   note "image: root filesystem $(du -sh --one-file-system "$1" | cut -f1) in $((SECONDS - start)) s"
@@ -176,7 +197,7 @@ main() {
   parse_args "$@"
   SIZE_BYTES=$(size_bytes)
   local target
-  target="$IMAGES_DIR/debian-13-node-$(image_key).qcow2"
+  target="$IMAGES_DIR/$(image_name)"
   if [ "$PRINT_PATH" = true ]; then
     echo "$target"
     [ -f "$target" ]
