@@ -35,5 +35,6 @@ if settings.layer == "underlay":
             nodes=nodes, management_cidr=str(networks.management)))
         pulumi.export("openstack", openstack_outputs(
             stack, str(cloud_dir(stack)), openstack.facts, openstack.secrets.value("admin"),
-            openstack.tls.ca_cert_pem, openstack.external_network, amphora=None,
+            openstack.tls.ca_cert_pem, openstack.external_network,
+            amphora=openstack.octavia.amphora,
             smoke=openstack.smoke.check.command.stdout))

@@ -7,6 +7,7 @@ secret outputs are kept: graph tests assert on those, not only on construction.
 
 from __future__ import annotations
 
+import json
 import runpy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -42,6 +43,17 @@ def _command_stdout(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
     create = args.inputs.get("create", "")
     if "node-image.sh" in create:
         return {"stdout": "/root/.openstack-lab/images/debian-13-node-0123456789ab.qcow2\n",
+                "stderr": ""}
+    if "osl-octavia-mgmt" in create:  # the octavia-resources step prints what it made
+        ports = {host: {"id": f"port-{host}", "mac": f"fa:16:3e:00:00:0{i}",
+                        "ip": f"172.31.255.{10 + i}"}
+                 for i, host in enumerate(("controller", "network"))}
+        facts = {"project_id": "service-id", "network_id": "lb-mgmt-net-id",
+                 "cidr": "172.31.255.0/24", "mtu": 1450, "amp_secgroup_id": "lb-mgmt-sec-grp-id",
+                 "hm_ports": ports}
+        return {"stdout": f"octavia-facts {json.dumps(facts)}\n", "stderr": ""}
+    if "build-amphora-image.sh" in create:
+        return {"stdout": "/root/.openstack-lab/images/debian-13-amphora-0123456789ab.qcow2\n",
                 "stderr": ""}
     if "accel-facts" in create:
         return {"stdout": "accel-facts kvm_device=1 pvm=0\n", "stderr": ""}

@@ -17,6 +17,7 @@ from components.openstack.mariadb import MariaDb
 from components.openstack.memcached import Memcached
 from components.openstack.neutron import EXTERNAL_NETWORK, Neutron
 from components.openstack.nova import Nova
+from components.openstack.octavia import Octavia
 from components.openstack.placement import Placement
 from components.openstack.rabbitmq import RabbitMq
 from components.openstack.secrets import OpenStackSecrets
@@ -60,14 +61,18 @@ class OpenStackControlPlane(pulumi.ComponentResource):
         after["nova"] = Nova(f"{name}-nova", service_args(), child).ready
         after["neutron"] = Neutron(f"{name}-neutron", service_args(), child).ready
         after["cinder"] = Cinder(f"{name}-cinder", service_args(), child).ready
+        self.octavia = Octavia(f"{name}-octavia", service_args(), child)
+        after["octavia"] = self.octavia.ready
         after["horizon"] = Horizon(f"{name}-horizon", service_args(), child).ready
         for node, step in base.time.items():
             after[f"time-{node}"] = step
         smoke_args = ServiceArgs(args.facts, self.secrets, args.nodes,
                                  {k: v for k, v in after.items()
-                                  if k in ("nova", "neutron", "cinder", "horizon", "glance", "tls")
+                                  if k in ("nova", "neutron", "cinder", "horizon", "glance", "tls",
+                                           "octavia")
                                   or k.startswith("time-")})
-        self.smoke = SmokeCheck(f"{name}-smoke", smoke_args, amphora=None, opts=child)
+        self.smoke = SmokeCheck(f"{name}-smoke", smoke_args, amphora=self.octavia.amphora,
+                                opts=child)
         self.external_network = EXTERNAL_NETWORK
         self.register_outputs({"smoke": self.smoke.check.command.stdout,
                                "ca_cert": self.tls.ca_cert_pem})

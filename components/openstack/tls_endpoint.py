@@ -22,12 +22,11 @@ from dataclasses import dataclass
 import pulumi
 
 from components.keys import CertificateAuthority, IssuedCertificate
-from components.openstack import cinder, glance, keystone, neutron, nova, placement
+from components.openstack import cinder, glance, keystone, neutron, nova, octavia, placement
 from components.openstack.service import CloudFacts, Service, ServiceArgs
 from components.openstack.step import ConfigFile, InstallNode, Step, secret_file
 from components.render import render
 
-OCTAVIA_PORT = 9876  # components/openstack/octavia.py does not exist yet
 HORIZON_PORT = 443
 HORIZON_UPSTREAM_PORT = 80
 
@@ -40,7 +39,7 @@ API_PORTS: tuple[tuple[str, int], ...] = (
     ("novnc", nova.NOVNC_PORT),
     ("neutron", neutron.PORT),
     ("cinder", cinder.PORT),
-    ("octavia", OCTAVIA_PORT),
+    ("octavia", octavia.PORT),
 )
 
 CERT_DIR = "/etc/nginx/openstack-lab"

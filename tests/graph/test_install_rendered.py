@@ -41,10 +41,11 @@ UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 # inner `sh -c` on purpose.
 SHELLCHECK = ["shellcheck", "--shell=bash", "--severity=style", "--exclude=SC2016",
               "--format=json1"]
-SHELL_FILES = {"/root/admin-openrc"}  # bundle files that are shell (sourced by operators)
-PYTHON_FILES = {"/usr/local/sbin/osl-identity",
+# Bundle files that are shell: sourced by operators, or run by a unit on the node.
+SHELL_FILES = {"/root/admin-openrc", "/usr/local/sbin/osl-octavia-hm-port"}
+PYTHON_FILES = {"/usr/local/sbin/osl-identity", "/usr/local/sbin/osl-octavia-mgmt",
                 "/etc/openstack-dashboard/local_settings.d/_90_openstack_lab.py"}
-YAML_FILES = {"/etc/openstack-lab/clouds.yaml"}
+YAML_FILES = {"/etc/openstack-lab/clouds.yaml", "/etc/openstack-lab/octavia-clouds.yaml"}
 # OpenStack and MariaDB configs: INI files, parsed as oslo.config / MariaDB read them.
 INI = re.compile(r"^/etc/(keystone|glance|placement|nova|neutron|cinder|octavia|mysql)/"
                  r".*\.(conf|ini|cnf)$")
@@ -399,7 +400,9 @@ def test_python_and_yaml_files_are_well_formed(install):
             seen.add(f.path)
         if f.path in YAML_FILES or f.path.endswith((".yaml", ".yml")):
             data = yaml.safe_load(f.content)
-            assert data["clouds"]["admin"]["auth"]["password"] == secret(install, "admin")
+            cloud, password = ("octavia", "user-octavia") if "octavia" in data["clouds"] \
+                else ("admin", "admin")
+            assert data["clouds"][cloud]["auth"]["password"] == secret(install, password)
             seen.add(f.path)
     assert seen == PYTHON_FILES | YAML_FILES
 

@@ -12,8 +12,8 @@ from components.openstack.step import digest
 from tests.install_capture import Install, is_secret, plain_strings, unwrap
 
 CONTROLLER = "controller"
-REGISTERING = ("glance", "placement", "nova", "neutron", "cinder")
-SMOKE_NEEDS = ("nova", "neutron", "cinder", "horizon", "glance")
+REGISTERING = ("glance", "placement", "nova", "neutron", "cinder", "octavia")
+SMOKE_NEEDS = ("nova", "neutron", "cinder", "horizon", "glance", "octavia")
 NODES = {"minimal": ["controller", "compute-1"],
          "standard": ["controller", "network", "compute-1", "compute-2", "storage"]}
 

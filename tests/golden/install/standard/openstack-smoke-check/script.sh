@@ -144,6 +144,11 @@ grep -q "^cinder-scheduler controller" /tmp/smoke-volume || fail "volume: no cin
 grep -q "^cinder-volume storage" /tmp/smoke-volume || fail "volume: no cinder-volume on storage"
 echo "ok: volume services up: $(wc -l < /tmp/smoke-volume)"
 
+os image list --tag amphora --status active -f value -c ID | grep -q . \
+  || fail "no active amphora image tagged amphora"
+os flavor show amphora >/dev/null || fail "no amphora flavor amphora"
+os loadbalancer provider list -f value -c name | grep -qx amphora || fail "octavia: no amphora provider"
+echo "ok: amphora image, flavor and provider"
 
 rc=0
 su -s /bin/sh -c "nova-status upgrade check" nova > /tmp/smoke-nova-status || rc=$?

@@ -1,0 +1,353 @@
+"""Octavia (amphora provider): the API on the controller; worker, health manager and
+housekeeping on each network node, which reaches the amphorae through `o-hm0`, an OVS
+internal port on br-int plugged into the lb-management network (kept across OVS-agent
+restarts and reboots by a small systemd unit). Two CAs and the controller's client
+certificate are made with `cryptography` (components/keys.py) and kept stable in state.
+
+The management resources (network, security groups, flavor, keypair, health-manager
+ports) are created at install time on the controller; their IDs come back on that step's
+stdout (`octavia-facts {json}`) and configure the API and network-node steps. The amphora
+image is built from Debian packages on the machine that runs Pulumi
+(scripts/image/build-amphora-image.sh, cached by its inputs), copied to the controller and
+uploaded to Glance with tag `amphora`, owned by the `service` project.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import posixpath
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pulumi
+import pulumi_command as command
+
+from components.keys import CertificateAuthority, IssuedCertificate, SshKeyPair
+from components.openstack.keystone import database_url
+from components.openstack.rabbitmq import transport_url
+from components.openstack.service import (CatalogEntry, CloudFacts, Service, ServiceArgs,
+                                          uwsgi_default)
+from components.openstack.step import ConfigFile, InstallNode, Step, secret_file
+from components.render import render
+
+PORT = 9876
+HM_PORT = 5555  # UDP heartbeats from the amphorae
+AGENT_PORT = 9443  # the amphora agent's REST API
+CONFIG = "/etc/octavia/octavia.conf"
+# The lb-management subnet; routed on the network nodes through o-hm0, so it must not
+# overlap the nodes' own networks (lab defaults: 10.0.2/24, 192.168.1-2/24, 172.16.0/24).
+LB_MGMT_CIDR = "172.31.255.0/24"
+SECRETS = ["db-octavia", "user-octavia", "rabbit", "octavia-heartbeat-key",
+           "octavia-ca-passphrase"]
+NODE_UNITS = ("octavia-worker", "octavia-health-manager", "octavia-housekeeping")
+# Octavia's regex for its certificate passphrases (octavia/certificates/common/local.py).
+PASSPHRASE = re.compile(r"^[A-Za-z0-9\-_=]{32}$")
+
+# The health-manager port on each network node.
+HM_DEVICE = "o-hm0"
+HM_BRIDGE = "br-int"
+HM_UNIT = "octavia-hm-port.service"
+HM_SCRIPT = "/usr/local/sbin/osl-octavia-hm-port"
+HM_ENV = "/etc/octavia/o-hm0.env"
+
+MGMT_HELPER = "/usr/local/sbin/osl-octavia-mgmt"
+OCTAVIA_CLOUDS = "/etc/openstack-lab/octavia-clouds.yaml"
+AMPHORA_PUBLIC_KEY = "/etc/openstack-lab/octavia-amphora.pub"
+AMPHORA_PRIVATE_KEY = "/etc/octavia/amphora_ssh"  # for debugging amphorae from o-hm0
+IMAGE_ENV = "/etc/openstack-lab/amphora-image.env"
+# Where the image lands on the controller: written by the SSH user, read by the step.
+REMOTE_IMAGE_DIR = "/var/tmp/openstack-lab-amphora"
+
+SCRIPTS = Path(__file__).resolve().parent.parent.parent / "scripts" / "image"
+# The amphora recipe sources the node recipe: a change to any of them rebuilds.
+AMPHORA_RECIPE = ("build-amphora-image.sh", "customize-amphora.sh", "build-node-image.sh",
+                  "customize-node.sh")
+
+
+@dataclass(frozen=True)
+class AmphoraSpec:
+    image_tag: str = "amphora"
+    flavor: str = "amphora"  # the flavor's fixed ID (and name): known before it exists
+    ram: int = 1024
+    vcpus: int = 1
+    disk: int = 3  # GiB; at least the image's virtual size (AMPHORA_IMAGE_SIZE, 2G)
+    keypair: str = "octavia-amphora"
+
+
+AMPHORA = AmphoraSpec()
+
+
+@dataclass(frozen=True)
+class CertPaths:
+    server_ca: str = "/etc/octavia/certs/server_ca.cert.pem"
+    server_ca_key: str = "/etc/octavia/certs/server_ca.key.pem"  # encrypted (passphrase)
+    client_ca: str = "/etc/octavia/certs/client_ca.cert.pem"
+    client: str = "/etc/octavia/certs/client.cert-and-key.pem"
+
+    def all(self) -> list[str]:
+        return [self.server_ca, self.server_ca_key, self.client_ca, self.client]
+
+
+CERTS = CertPaths()
+
+
+@dataclass(frozen=True)
+class Pki:
+    """PEM texts: the server CA signs each amphora's certificate (the worker does it with
+    the encrypted key); the client CA signed the controller's client certificate, and the
+    amphorae trust only it."""
+
+    server_ca_cert: str
+    server_ca_key: str
+    client_ca_cert: str
+    client_cert: str
+    client_key: str
+
+
+@dataclass(frozen=True)
+class HmPort:
+    id: str
+    mac: str
+    ip: str
+
+
+@dataclass(frozen=True)
+class MgmtFacts:
+    """What the resources step created, as it printed it."""
+
+    project_id: str
+    network_id: str
+    cidr: str
+    mtu: int
+    amp_secgroup_id: str
+    hm_ports: Mapping[str, HmPort]  # by network node
+
+    @property
+    def prefixlen(self) -> int:
+        return ipaddress.IPv4Network(self.cidr).prefixlen
+
+
+FACTS_MARKER = "octavia-facts "
+
+
+def parse_facts(stdout: str | None) -> MgmtFacts:
+    """The last `octavia-facts {json}` line of the resources step's output."""
+    lines = [line for line in (stdout or "").splitlines() if line.startswith(FACTS_MARKER)]
+    if not lines:
+        raise ValueError("the octavia-resources step printed no `octavia-facts` line")
+    raw = json.loads(lines[-1][len(FACTS_MARKER):])
+    return MgmtFacts(project_id=raw["project_id"], network_id=raw["network_id"],
+                     cidr=raw["cidr"], mtu=int(raw["mtu"]),
+                     amp_secgroup_id=raw["amp_secgroup_id"],
+                     hm_ports={host: HmPort(p["id"], p["mac"], p["ip"])
+                               for host, p in raw["hm_ports"].items()})
+
+
+def controller_ip_port_list(facts: MgmtFacts) -> str:
+    """Every health manager the amphorae send heartbeats to."""
+    return ", ".join(f"{facts.hm_ports[host].ip}:{HM_PORT}" for host in sorted(facts.hm_ports))
+
+
+def check_passphrase(value: str) -> str:
+    if not PASSPHRASE.match(value):
+        raise ValueError("octavia's certificate passphrase must be 32 characters of "
+                         "[A-Za-z0-9-_=]")
+    return value
+
+
+def octavia_conf(cloud: CloudFacts, node: str, facts: MgmtFacts,
+                 s: Mapping[str, str]) -> str:
+    """octavia.conf of one node: the same text for every step that writes it there (the
+    minimal profile's controller is also its network node)."""
+    port = facts.hm_ports.get(node)
+    return render("octavia/octavia.conf.j2", cloud=cloud, node=node, mgmt=facts,
+                  amphora=AMPHORA, certs=CERTS,
+                  database=database_url("octavia", s["db-octavia"], cloud.controller),
+                  transport_url=transport_url(s["rabbit"], cloud.controller),
+                  password=s["user-octavia"],
+                  passphrase=check_passphrase(s["octavia-ca-passphrase"]),
+                  heartbeat_key=s["octavia-heartbeat-key"],
+                  bind_ip=port.ip if port else "127.0.0.1", hm_port=HM_PORT,
+                  controller_ip_port_list=controller_ip_port_list(facts))
+
+
+def hm_env(port: HmPort, facts: MgmtFacts) -> str:
+    """What the o-hm0 unit plugs: read by its script and by the worker step."""
+    return (f"PORT_ID={port.id}\nMAC={port.mac}\nIP={port.ip}\nPREFIX={facts.prefixlen}\n"
+            f"MTU={facts.mtu}\n")
+
+
+def remote_image_path(local_path: str) -> str:
+    return posixpath.join(REMOTE_IMAGE_DIR, posixpath.basename(local_path.strip()))
+
+
+def amphora_recipe_digest() -> str:
+    h = hashlib.sha256()
+    for script in (SCRIPTS / name for name in AMPHORA_RECIPE):
+        h.update(script.name.encode() + b"\0" + script.read_bytes())
+    return h.hexdigest()[:16]
+
+
+T = TypeVar("T")
+
+
+class Octavia(Service):
+    ready: Step
+    amphora: dict[str, str]
+
+    def __init__(self, name: str, args: ServiceArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("Octavia", name, args, opts)
+        ctl = args.controller()
+        network_nodes = args.with_role("network")
+        self.amphora = {"image_tag": AMPHORA.image_tag, "flavor": AMPHORA.flavor}
+        pki, ssh_key = self._keys(name)
+
+        register = self.register("octavia", [CatalogEntry("octavia", "load-balancer",
+                                                          "OpenStack Load Balancing", PORT)])
+        resources = self._step_with(
+            "resources", ctl, "octavia/resources.sh.j2", inputs=ssh_key.public_key,
+            files=lambda s, public_key: self._resource_files(s, public_key, network_nodes),
+            secrets=["user-octavia"], context={"helper": MGMT_HELPER},
+            after=[register, args.after["neutron"], args.after["nova"]])
+        facts = resources.command.stdout.apply(parse_facts)
+        api = self._step_with(
+            "api", ctl, "octavia/api.sh.j2", inputs=facts,
+            files=lambda s, f: [self._conf(s, f, ctl), self._uwsgi()], secrets=SECRETS,
+            secret_files=["db-octavia"],  # ensure_db
+            context={"port": PORT, "config": CONFIG},
+            after=[resources], depends_on=[args.after["rabbitmq"].command])
+        workers = [self._step_with(
+            f"worker-{node.name}", node, "octavia/worker.sh.j2",
+            inputs=pulumi.Output.all(facts, pki, ssh_key.private_key),
+            files=lambda s, v, n=node: self._worker_files(s, v[0], v[1], v[2], n),
+            secrets=SECRETS,
+            context={"units": NODE_UNITS, "config": CONFIG, "certs": CERTS.all(),
+                     "device": HM_DEVICE, "hm_unit": HM_UNIT, "hm_script": HM_SCRIPT,
+                     "hm_env": HM_ENV, "hm_port": HM_PORT},
+            after=[api, args.after[f"packages-{node.name}"]]) for node in network_nodes]
+        image = self._amphora_image(ctl, after=[register, args.after["glance"]])
+        self.ready = self.step("verify", ctl, "octavia/verify.sh.j2",
+                               context={"hosts": [n.name for n in network_nodes],
+                                        "amphora": self.amphora},
+                               after=[api, image, *workers])
+        self.finish()
+
+    def _keys(self, name: str) -> tuple[pulumi.Output[Pki], SshKeyPair]:
+        """The two CAs (keys encrypted with the 32-character passphrase), the client
+        certificate, and the amphorae's SSH key: made once, kept as secrets in state."""
+        child = pulumi.ResourceOptions(parent=self)
+        passphrase = self.args.secrets.value("octavia-ca-passphrase")
+        server_ca = CertificateAuthority(f"{name}-server-ca", "openstack-lab Octavia server CA",
+                                         passphrase=passphrase, opts=child)
+        client_ca = CertificateAuthority(f"{name}-client-ca", "openstack-lab Octavia client CA",
+                                         passphrase=passphrase, opts=child)
+        client = IssuedCertificate(f"{name}-client-cert", client_ca, "octavia-controller",
+                                   usage="client", ca_passphrase=passphrase, opts=child)
+        ssh_key = SshKeyPair(f"{name}-amphora-ssh", comment="octavia-amphora", opts=child)
+        pki = pulumi.Output.all(server_ca.cert_pem, server_ca.key_pem, client_ca.cert_pem,
+                                client.cert_pem, client.key_pem).apply(lambda v: Pki(*v))
+        return pki, ssh_key
+
+    def _step_with(self, suffix: str, node: InstallNode, template: str, *,
+                   inputs: pulumi.Input[T],
+                   files: Callable[[Mapping[str, str], T], list[ConfigFile]],
+                   secrets: Sequence[str] = (), secret_files: Sequence[str] = (),
+                   context: Mapping[str, object] | None = None, after: Sequence[Step] = (),
+                   depends_on: Sequence[pulumi.Resource] = ()) -> Step:
+        """Service.step whose bundle also depends on `inputs` (facts read from another
+        step's output, certificates): there `files` sees only the secrets. Only the
+        `secret_files` the script reads with `secret` are installed as such; the others
+        reach the node inside config files only."""
+        def make(both: list[Any]) -> list[ConfigFile]:
+            values, extra = both
+            return [*files(values, extra),
+                    *[secret_file(n, values[n]) for n in sorted(secret_files)]]
+
+        bundle = pulumi.Output.all(self.args.secrets.values(secrets), inputs).apply(make)
+        step = Step(f"{self.name}-{suffix}", node, template, parent=self,
+                    context={"cloud": self.args.facts, **(context or {})}, files=bundle,
+                    after=after, depends_on=depends_on)
+        self.steps[suffix] = step
+        return step
+
+    def _conf(self, s: Mapping[str, str], facts: MgmtFacts, node: InstallNode) -> ConfigFile:
+        return ConfigFile(CONFIG, octavia_conf(self.args.facts, node.name, facts, s),
+                          owner="root", group="octavia", mode="0640")
+
+    def _uwsgi(self) -> ConfigFile:
+        """octavia-api on the management address only: the TLS endpoint owns the public
+        port (on the same node in the minimal profile)."""
+        return uwsgi_default("octavia-api", "/etc/octavia/octavia-api-uwsgi.ini",
+                             self.args.facts.controller_ip, PORT)
+
+    def _resource_files(self, s: Mapping[str, str], public_key: str,
+                        network_nodes: Sequence[InstallNode]) -> list[ConfigFile]:
+        cloud = self.args.facts
+        helper = render("octavia/osl-octavia-mgmt.py.j2", clouds=OCTAVIA_CLOUDS,
+                        cidr=LB_MGMT_CIDR, agent_port=AGENT_PORT, hm_port=HM_PORT,
+                        amphora=AMPHORA,
+                        public_key_file=AMPHORA_PUBLIC_KEY,
+                        network_nodes=[n.name for n in network_nodes])
+        return [ConfigFile(OCTAVIA_CLOUDS, render("octavia/clouds.yaml.j2", cloud=cloud,
+                                                  password=s["user-octavia"]), mode="0600"),
+                ConfigFile(MGMT_HELPER, helper, mode="0755"),
+                ConfigFile(AMPHORA_PUBLIC_KEY, public_key.strip() + "\n")]
+
+    def _worker_files(self, s: Mapping[str, str], facts: MgmtFacts, pki: Pki,
+                      private_key: str, node: InstallNode) -> list[ConfigFile]:
+        port = facts.hm_ports[node.name]
+        private = {"owner": "root", "group": "octavia", "mode": "0640"}
+        hm = {"device": HM_DEVICE, "bridge": HM_BRIDGE, "unit": HM_UNIT, "script": HM_SCRIPT,
+              "env_file": HM_ENV}
+        return [
+            self._conf(s, facts, node),
+            ConfigFile(CERTS.server_ca, pki.server_ca_cert, **private),
+            ConfigFile(CERTS.server_ca_key, pki.server_ca_key, **private),
+            ConfigFile(CERTS.client_ca, pki.client_ca_cert, **private),
+            ConfigFile(CERTS.client, pki.client_cert + pki.client_key, **private),
+            ConfigFile(HM_ENV, hm_env(port, facts)),
+            ConfigFile(HM_SCRIPT, render("octavia/osl-octavia-hm-port.sh.j2", **hm),
+                       mode="0755"),
+            ConfigFile(f"/etc/systemd/system/{HM_UNIT}",
+                       render("octavia/octavia-hm-port.service.j2", **hm)),
+            ConfigFile(AMPHORA_PRIVATE_KEY, private_key, mode="0600"),
+        ]
+
+    def _amphora_image(self, ctl: InstallNode, after: Sequence[Step]) -> Step:
+        """Build (cached; minutes the first time, in parallel with the install), copy to
+        the controller over the step's own pinned SSH connection, upload to Glance."""
+        build = command.local.Command(
+            f"{self.name}-amphora-build",
+            # Relative to the project directory, like NodeImage: stable across checkouts.
+            create="scripts/image/build-amphora-image.sh",
+            triggers=[amphora_recipe_digest()], logging="stderr",
+            opts=pulumi.ResourceOptions(parent=self))
+        local_path = build.stdout.apply(str.strip)
+        remote_path = local_path.apply(remote_image_path)
+        # scp with the pinned host key (the operator key on stdin): our command provider
+        # has no CopyToRemote, and the SSH files `make up` writes do not exist yet.
+        target = ctl.target
+        if target.proxy is not None:
+            pulumi.log.warn("amphora image copy: nodes behind a jump host are not supported "
+                            "yet; upload the image by hand (see README)", self)
+        known = pulumi.Output.all(target.host, target.host_key).apply(
+            lambda hk: f"{hk[0]} {' '.join(hk[1].split()[:2])}")
+        copy = command.local.Command(
+            f"{self.name}-amphora-copy",
+            create=pulumi.Output.all(local_path, target.host, remote_path, known).apply(
+                lambda a: f"scripts/image/copy-to-node.sh '{a[0]}' '{target.user}@{a[1]}' "
+                          f"'{a[2]}' '{a[3]}'"),
+            stdin=pulumi.Output.secret(target.private_key), logging="stderr",
+            triggers=[ctl.instance],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[ctl.ready]))
+        return self._step_with(
+            "image", ctl, "octavia/image.sh.j2", inputs=remote_path,
+            files=lambda _s, path: [ConfigFile(IMAGE_ENV, f"IMAGE_FILE={path}\n")],
+            context={"tag": AMPHORA.image_tag, "image_env": IMAGE_ENV},
+            after=after, depends_on=[copy])

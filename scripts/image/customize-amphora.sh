@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# mmdebstrap --customize-hook of build-amphora-image.sh: the node image's customisation
+# (customize-node.sh, unchanged: fstab, identity reset, networkd, GRUB), then what an
+# Octavia amphora needs. Runs on the host, as root, on the root filesystem in $1. Its
+# content is part of the amphora image's cache key.
+set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
+
+ROOT=${1:?usage: customize-amphora.sh ROOTFS_DIR}
+
+"$(dirname "$0")/customize-node.sh" "$ROOT"
+
+# Octavia boots every amphora with a config drive holding amphora-agent.conf and the
+# agent's certificates as injected files; cloud-init's ConfigDrive datasource writes them
+# in its local stage, before octavia-agent.service starts, and configures the management
+# NIC from network_data.json. Nothing else is probed. The NIC goes through netplan and
+# systemd-networkd as on the nodes: octavia-agent pulls in ifupdown, which cloud-init
+# would otherwise prefer, leaving networkd-wait-online to time out before the agent.
+configure_cloud_init() {
+  cat > "$ROOT/etc/cloud/cloud.cfg.d/90-openstack-lab.cfg" <<'CFG'
+datasource_list: [ ConfigDrive, None ]
+system_info:
+  network:
+    renderers: [ netplan, networkd ]
+CFG
+}
+
+# The agent starts haproxy (and keepalived for active/standby) per load balancer with its
+# own units inside the amphora-haproxy namespace; the packages' default instances must
+# not run. octavia-agent's own units (with certs-ramfs and netns) are enabled by its
+# package; the check keeps that contract visible. (-L: the links are absolute, they only
+# resolve inside the image.) pollinate (an octavia-agent dependency) would fetch entropy
+# from the internet at every boot, which an amphora on the management network cannot reach.
+configure_units() {
+  chroot "$ROOT" systemctl disable haproxy.service keepalived.service pollinate.service >&2
+  [ -L "$ROOT/etc/systemd/system/multi-user.target.wants/octavia-agent.service" ] \
+    || die "customize: octavia-agent.service is not enabled"
+}
+
+# The agent runs `dhclient -lf /var/lib/dhclient/…` for a single-topology VIP inside the
+# namespace; dhclient-script must not rewrite /etc/resolv.conf from there (it would
+# replace the resolved stub of the amphora itself).
+configure_dhclient() {
+  mkdir -p "$ROOT/var/lib/dhclient" "$ROOT/etc/dhcp/dhclient-enter-hooks.d"
+  printf '# openstack-lab: leave resolv.conf alone\nmake_resolv_conf() { :; }\n' \
+    > "$ROOT/etc/dhcp/dhclient-enter-hooks.d/no-resolvconf"
+}
+
+# Debian's own amphora recipe (build-openstack-debian-image --octavia-agent): haproxy's
+# log rotates hourly, three copies, so a busy load balancer cannot fill the small disk.
+configure_logrotate() {
+  cat > "$ROOT/etc/logrotate.d/haproxy" <<'CONF'
+/var/log/haproxy.log {
+    hourly
+    rotate 3
+    missingok
+    notifempty
+    compress
+    copytruncate
+}
+CONF
+  mkdir -p "$ROOT/etc/systemd/system/logrotate.timer.d"
+  printf '[Timer]\nOnCalendar=\nOnCalendar=hourly\n' > "$ROOT/etc/systemd/system/logrotate.timer.d/hourly.conf"
+}
+
+configure_cloud_init
+configure_units
+configure_dhclient
+configure_logrotate
+note "customize: amphora (ConfigDrive, agent units, dhclient, logrotate) done"

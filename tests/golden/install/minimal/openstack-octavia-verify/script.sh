@@ -1,0 +1,126 @@
+#!/bin/bash
+# openstack-lab step openstack-octavia-verify on controller. Idempotent: every action checks first.
+# Re-run by hand: sudo bash /var/lib/openstack-lab/steps/openstack-octavia-verify.sh
+set -euo pipefail
+umask 022
+install -d -m 0750 /var/log/openstack-lab
+exec > >(tee -a "/var/log/openstack-lab/openstack-octavia-verify.log") 2>&1
+echo "== $(date -Is) openstack-octavia-verify on controller"
+SECRET_DIR=/etc/openstack-lab/secrets
+CHANGED=()
+
+# retry ATTEMPTS DELAY CMD...: bounded retries for waits; the condition is re-evaluated on
+# every attempt.
+retry() {
+  local attempts=$1 delay=$2 i
+  shift 2
+  for ((i = 1; i <= attempts; i++)); do
+    if "$@"; then return 0; fi
+    [ "$i" -lt "$attempts" ] && sleep "$delay"
+  done
+  echo "gave up after $attempts attempts: $*" >&2
+  return 1
+}
+
+# secret NAME: a secret from the bundle (mode 0600); never echo it.
+secret() { cat "$SECRET_DIR/$1"; }
+
+# install_bundle: install the files on stdin (`file PATH MODE OWNER GROUP BASE64` lines);
+# only files whose content or metadata differ are rewritten, and they are listed in CHANGED.
+install_bundle() {
+  local kind path mode owner group data tmp
+  while read -r kind path mode owner group data; do
+    [ "$kind" = file ] || { echo "bad bundle line for $path" >&2; return 1; }
+    install -d "$(dirname "$path")"
+    tmp=$(mktemp "$path.XXXXXX")
+    printf '%s' "$data" | base64 -d > "$tmp"
+    chown "$owner:$group" "$tmp"
+    chmod "$mode" "$tmp"
+    if [ -f "$path" ] && cmp -s "$tmp" "$path" \
+        && [ "$(stat -c '%a %U %G' "$path")" = "$(stat -c '%a %U %G' "$tmp")" ]; then
+      rm -f "$tmp"
+      echo "unchanged: $path"
+    else
+      mv -f "$tmp" "$path"
+      CHANGED+=("$path")
+      echo "changed: $path"
+    fi
+  done
+}
+
+# changed PATH...: true if the bundle rewrote any of these files.
+changed() {
+  local want got
+  for want in "$@"; do
+    for got in "${CHANGED[@]+"${CHANGED[@]}"}"; do
+      [ "$want" = "$got" ] && return 0
+    done
+  done
+  return 1
+}
+
+# converge UNIT PATH...: (re)start UNIT unless it already runs with exactly these files.
+# The stamp records what the unit was last started with, so a step killed between writing
+# a file and restarting the unit still restarts it on the next run.
+converge() {
+  local unit=$1 stamp want
+  shift
+  stamp=/var/lib/openstack-lab/applied/$unit
+  # Files that do not exist (e.g. an optional /etc/default/<unit>) count as absent.
+  want=$(for f in "$@"; do [ ! -e "$f" ] || { echo "$f"; cat "$f"; }; done | sha256sum | cut -d' ' -f1)
+  install -d -m 0700 "$(dirname "$stamp")"
+  systemctl enable "$unit" >/dev/null 2>&1 || true
+  if ! systemctl is-active --quiet "$unit" || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "restarting $unit"
+    systemctl restart "$unit"
+  fi
+  retry 30 2 systemctl is-active --quiet "$unit" \
+    || { journalctl -u "$unit" -n 30 --no-pager >&2; return 1; }
+  echo "$want" > "$stamp"
+}
+
+apt_install() {
+  DEBIAN_FRONTEND=noninteractive apt-get -y -q --no-install-recommends \
+    -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef \
+    -o Dpkg::Options::=--force-confold install "$@"
+}
+
+# wait_http URL: an API answers (any HTTP status below 500).
+wait_http() {
+  retry 90 2 sh -c 'code=$(curl -s -o /dev/null -w "%{http_code}" --max-time 10 "$1") && [ "$code" -ge 200 ] && [ "$code" -lt 500 ]' _ "$1" \
+    || { echo "no answer from $1" >&2; return 1; }
+}
+
+# os ARGS...: the openstack client as the cloud admin (credentials from a 0600 file).
+os() { OS_CLOUD=admin OS_CLIENT_CONFIG_FILE=/etc/openstack-lab/clouds.yaml openstack "$@"; }
+
+# ensure_db NAME SECRET [USER]: database NAME and its user (default: NAME), password from
+# the secret, passed to mysql on stdin, never in argv.
+ensure_db() {
+  local db=$1 pass user=${3:-$1}
+  pass=$(secret "$2")
+  mysql --protocol=socket -u root <<SQL
+CREATE DATABASE IF NOT EXISTS \`$db\`;
+CREATE USER IF NOT EXISTS '$user'@'%' IDENTIFIED BY '$pass';
+ALTER USER '$user'@'%' IDENTIFIED BY '$pass';
+GRANT ALL PRIVILEGES ON \`$db\`.* TO '$user'@'%';
+SQL
+}
+
+# identity ARGS...: idempotent Keystone registration (users, services, endpoints); see
+# templates/keystone/osl-identity.py.j2.
+identity() { /usr/local/sbin/osl-identity "$@"; }
+# Octavia is usable: the amphora provider is listed, every health-manager port is wired
+# (ACTIVE once the OVS agent on its node plugged o-hm0), an amphora image and flavor exist.
+port_active() { [ "$(os port show "$1" -f value -c status)" = ACTIVE ]; }
+retry 60 5 port_active octavia-health-manager-controller-listen-port \
+  || { echo "health-manager port of controller is not ACTIVE" >&2; exit 1; }
+amphora_provider() { os loadbalancer provider list -f value -c name | grep -qx amphora; }
+retry 30 5 amphora_provider || { echo "octavia: no amphora provider" >&2; exit 1; }
+os image list --tag amphora --status active -f value -c ID | grep -q . \
+  || { echo "no active amphora image tagged amphora" >&2; exit 1; }
+os flavor show amphora -f value -c ram >/dev/null
+os loadbalancer list -f value -c id >/dev/null
+echo "octavia: provider amphora, 1 health-manager port(s) ACTIVE, image and flavor present"
+echo "== $(date -Is) openstack-octavia-verify done"
+
