@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
+
 import pulumi
 
 from components.openstack.service import Service, ServiceArgs
@@ -9,6 +13,7 @@ from components.openstack.step import ConfigFile, Step
 from components.render import render
 
 ENV = "/etc/rabbitmq/rabbitmq-env.conf"
+DEFINITIONS = "/etc/openstack-lab/rabbitmq-definitions.json"
 USER = "openstack"
 
 
@@ -20,11 +25,33 @@ class RabbitMq(Service):
         super().__init__("RabbitMq", name, args, opts)
         env = render("rabbitmq/rabbitmq-env.conf.j2", cloud=args.facts)
         self.ready = self.step("setup", args.controller(), "rabbitmq/setup.sh.j2",
-                               context={"env": ENV, "user": USER}, secrets=["rabbit"],
-                               files=lambda _: [ConfigFile(ENV, env)],
+                               context={"env": ENV, "definitions": DEFINITIONS},
+                               secrets=["rabbit"],
+                               files=lambda s: [ConfigFile(ENV, env), ConfigFile(
+                                   DEFINITIONS, definitions(s["rabbit"]), mode="0600")],
                                after=[args.after["packages"]])
         self.finish()
 
 
 def transport_url(password: str, host: str) -> str:
     return f"rabbit://{USER}:{password}@{host}:5672/"
+
+
+def password_hash(password: str) -> str:
+    """RabbitMQ's salted SHA-256 (rabbit_password_hashing_sha256). The salt is derived from
+    the password, so the same password gives the same file and re-runs change nothing."""
+    salt = hashlib.sha256(b"openstack-lab rabbitmq salt" + password.encode()).digest()[:4]
+    return base64.b64encode(salt + hashlib.sha256(salt + password.encode()).digest()).decode()
+
+
+def definitions(password: str) -> str:
+    """The `openstack` user and its permissions as a definitions file: imported by the
+    step, so the password is in neither argv nor a prompt (rabbitmqctl's stdin prompt
+    hangs when run non-interactively)."""
+    return json.dumps({
+        "users": [{"name": USER, "password_hash": password_hash(password),
+                   "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": []}],
+        "vhosts": [{"name": "/"}],
+        "permissions": [{"user": USER, "vhost": "/", "configure": ".*", "write": ".*",
+                         "read": ".*"}],
+    }, indent=2, sort_keys=True) + "\n"

@@ -113,13 +113,10 @@ identity() { /usr/local/sbin/osl-identity "$@"; }
 install_bundle
 converge rabbitmq-server /etc/rabbitmq/rabbitmq-env.conf
 retry 60 2 rabbitmqctl -q await_startup
-# The password goes on stdin (rabbitmqctl reads it there when it is not an argument).
-if rabbitmqctl -q list_users | awk '{print $1}' | grep -qx openstack; then
-  secret rabbit | rabbitmqctl -q change_password openstack
-else
-  secret rabbit | rabbitmqctl -q add_user openstack
-fi
-rabbitmqctl -q set_permissions openstack ".*" ".*" ".*"
+# The user, its password hash and permissions come from a 0600 definitions file: no
+# password in argv, no interactive prompt.
+rabbitmqctl -q import_definitions /etc/openstack-lab/rabbitmq-definitions.json
+rabbitmqctl -q list_users | grep -q '^openstack' || { echo "rabbitmq: user openstack missing" >&2; exit 1; }
 echo "rabbitmq: user openstack ready"
 echo "== $(date -Is) openstack-rabbitmq-setup done"
 
