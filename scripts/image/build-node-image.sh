@@ -24,7 +24,8 @@ SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}
 CUSTOMIZE_HOOK=$(dirname "$SELF")/customize-node.sh
 PREINSTALL_HOOK=$(dirname "$SELF")/preinstall-packages.sh
 PREINSTALL=${NODE_IMAGE_PREINSTALL:-}
-PRESEED=${NODE_IMAGE_PRESEED:-}
+# Without trailing newlines, so the key does not depend on how the caller quoted it.
+PRESEED=$(printf '%s' "${NODE_IMAGE_PRESEED:-}")
 IMAGES_DIR="$OPENSTACK_LAB_HOME/images"
 
 MIRROR=${NODE_IMAGE_MIRROR:-http://deb.debian.org/debian}
