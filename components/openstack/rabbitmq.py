@@ -13,7 +13,8 @@ from components.openstack.step import ConfigFile, Step
 from components.render import render
 
 ENV = "/etc/rabbitmq/rabbitmq-env.conf"
-DEFINITIONS = "/etc/openstack-lab/rabbitmq-definitions.json"
+# rabbitmqctl reads it as the rabbitmq user: root:rabbitmq 0640, like the packages' files.
+DEFINITIONS = "/etc/rabbitmq/openstack-lab-definitions.json"
 USER = "openstack"
 
 
@@ -28,7 +29,8 @@ class RabbitMq(Service):
                                context={"env": ENV, "definitions": DEFINITIONS},
                                secrets=["rabbit"],
                                files=lambda s: [ConfigFile(ENV, env), ConfigFile(
-                                   DEFINITIONS, definitions(s["rabbit"]), mode="0600")],
+                                   DEFINITIONS, definitions(s["rabbit"]), group="rabbitmq",
+                                   mode="0640")],
                                after=[args.after["packages"]])
         self.finish()
 

@@ -115,7 +115,7 @@ converge rabbitmq-server /etc/rabbitmq/rabbitmq-env.conf
 retry 60 2 rabbitmqctl -q await_startup
 # The user, its password hash and permissions come from a 0600 definitions file: no
 # password in argv, no interactive prompt.
-rabbitmqctl -q import_definitions /etc/openstack-lab/rabbitmq-definitions.json
+rabbitmqctl -q import_definitions /etc/rabbitmq/openstack-lab-definitions.json
 rabbitmqctl -q list_users | grep -q '^openstack' || { echo "rabbitmq: user openstack missing" >&2; exit 1; }
 echo "rabbitmq: user openstack ready"
 echo "== $(date -Is) openstack-rabbitmq-setup done"
