@@ -78,7 +78,11 @@ class ProxySite:
 def rewrites(cloud: CloudFacts) -> list[Rewrite]:
     """Every API's internal URL and its public one (each server block gets all of them:
     version documents and the catalog name other services' endpoints too)."""
-    return [Rewrite(cloud.internal_url(port), cloud.public_url(port)) for _, port in API_PORTS]
+    # Services that honour X-Forwarded-Proto (Keystone) build https://controller:<port>
+    # from the Host they get: rewritten as well.
+    return [Rewrite(internal, cloud.public_url(port)) for _, port in API_PORTS
+            for internal in (cloud.internal_url(port),
+                             cloud.internal_url(port).replace("http://", "https://", 1))]
 
 
 def proxy_sites(cloud: CloudFacts) -> list[ProxySite]:
