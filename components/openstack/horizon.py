@@ -21,7 +21,8 @@ class Horizon(Service):
         super().__init__("Horizon", name, args, opts)
 
         def files(s: Mapping[str, str]) -> list[ConfigFile]:
-            return [config_file(SETTINGS, "horizon/local_settings.py.j2", "horizon",
+            # Horizon runs as www-data (the WSGI daemon of the Debian Apache site).
+            return [config_file(SETTINGS, "horizon/local_settings.py.j2", "www-data",
                                 cloud=args.facts, secret_key=s["horizon-secret-key"])]
 
         self.ready = self.step("setup", args.controller(), "horizon/setup.sh.j2",
