@@ -24,6 +24,8 @@ SERVER_UNITS = ("neutron-api", "neutron-rpc-server", "neutron-periodic-workers")
 NETWORK_AGENTS = ("neutron-l3-agent", "neutron-dhcp-agent", "neutron-metadata-agent")
 SECRETS = ["db-neutron", "user-neutron", "user-nova", "rabbit", "metadata-proxy"]
 ML2 = "/etc/neutron/plugins/ml2/ml2_conf.ini"
+# /etc/init.d/neutron-api sources /etc/default/$NAME with NAME=neutron-server.
+API_DEFAULTS = "neutron-server"
 OVS_AGENT = "/etc/neutron/plugins/ml2/openvswitch_agent.ini"
 
 
@@ -38,7 +40,8 @@ class Neutron(Service):
         register = self.register("neutron", [CatalogEntry("neutron", "network",
                                                           "OpenStack Networking", PORT)])
         server = self.step("server", ctl, "neutron/server.sh.j2",
-                           context={"port": PORT, "units": SERVER_UNITS, "ml2": ML2},
+                           context={"port": PORT, "units": SERVER_UNITS, "ml2": ML2,
+                                    "defaults": f"/etc/default/{API_DEFAULTS}"},
                            secrets=SECRETS, files=lambda s: self._files(s, ctl, server=True),
                            after=[register], depends_on=[args.after["rabbitmq"].command])
         self.agents = {}
@@ -70,7 +73,7 @@ class Neutron(Service):
         if server or node.has("controller"):
             files.append(config_file(ML2, "neutron/ml2_conf.ini.j2", "neutron", **conf))
             files.append(uwsgi_default("neutron-api", "/etc/neutron/neutron-api-uwsgi.ini",
-                                       cloud.controller_ip, PORT))
+                                       cloud.controller_ip, PORT, init_name=API_DEFAULTS))
         if not server:
             files.append(config_file(OVS_AGENT, "neutron/openvswitch_agent.ini.j2", "neutron",
                                      tunnel_ip=node.addresses["underlay"], **conf))

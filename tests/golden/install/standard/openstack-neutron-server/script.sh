@@ -113,9 +113,9 @@ identity() { /usr/local/sbin/osl-identity "$@"; }
 install_bundle
 ensure_db neutron db-neutron
 su -s /bin/sh -c "neutron-db-manage --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/ml2_conf.ini upgrade head" neutron
-converge neutron-api /etc/neutron/neutron.conf /etc/neutron/plugins/ml2/ml2_conf.ini /etc/default/neutron-api
-converge neutron-rpc-server /etc/neutron/neutron.conf /etc/neutron/plugins/ml2/ml2_conf.ini /etc/default/neutron-api
-converge neutron-periodic-workers /etc/neutron/neutron.conf /etc/neutron/plugins/ml2/ml2_conf.ini /etc/default/neutron-api
+converge neutron-api /etc/neutron/neutron.conf /etc/neutron/plugins/ml2/ml2_conf.ini /etc/default/neutron-server
+converge neutron-rpc-server /etc/neutron/neutron.conf /etc/neutron/plugins/ml2/ml2_conf.ini /etc/default/neutron-server
+converge neutron-periodic-workers /etc/neutron/neutron.conf /etc/neutron/plugins/ml2/ml2_conf.ini /etc/default/neutron-server
 wait_http http://controller:9696
 echo "neutron: API answering"
 echo "== $(date -Is) openstack-neutron-server done"
