@@ -67,7 +67,9 @@ converge() {
   shift
   stamp=/var/lib/openstack-lab/applied/$unit
   # Files that do not exist (e.g. an optional /etc/default/<unit>) count as absent.
-  want=$(for f in "$@"; do [ ! -e "$f" ] || { echo "$f"; cat "$f"; }; done | sha256sum | cut -d' ' -f1)
+  # Owner and mode count too: a service that could not read its file must restart.
+  want=$(for f in "$@"; do [ ! -e "$f" ] || { stat -c '%n %a %U %G' "$f"; cat "$f"; }; done \
+    | sha256sum | cut -d' ' -f1)
   install -d -m 0700 "$(dirname "$stamp")"
   systemctl enable "$unit" >/dev/null 2>&1 || true
   if ! systemctl is-active --quiet "$unit" || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
