@@ -71,6 +71,14 @@ converge() {
   want=$(for f in "$@"; do [ ! -e "$f" ] || { stat -c '%n %a %U %G' "$f"; cat "$f"; }; done \
     | sha256sum | cut -d' ' -f1)
   install -d -m 0700 "$(dirname "$stamp")"
+  # Python services take minutes to start on small or emulated (TCG) nodes: systemd's
+  # 90 s default would fail notify-type units such as nova-conductor.
+  local dropin=/etc/systemd/system/$unit.service.d/openstack-lab.conf
+  if [ ! -f "$dropin" ]; then
+    install -d "$(dirname "$dropin")"
+    printf '[Service]\nTimeoutStartSec=900\n' > "$dropin"
+    systemctl daemon-reload
+  fi
   systemctl enable "$unit" >/dev/null 2>&1 || true
   if ! systemctl is-active --quiet "$unit" || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "restarting $unit"
