@@ -9,8 +9,10 @@ import pulumi
 
 from components.openstack.service import Service, ServiceArgs, config_file
 from components.openstack.step import ConfigFile, Step
+from components.render import render
 
 SETTINGS = "/etc/openstack-dashboard/local_settings.d/_90_openstack_lab.py"
+APACHE_CONF = "openstack-lab-horizon"
 
 
 class Horizon(Service):
@@ -23,10 +25,12 @@ class Horizon(Service):
         def files(s: Mapping[str, str]) -> list[ConfigFile]:
             # Horizon runs as www-data (the WSGI daemon of the Debian Apache site).
             return [config_file(SETTINGS, "horizon/local_settings.py.j2", "www-data",
-                                cloud=args.facts, secret_key=s["horizon-secret-key"])]
+                                cloud=args.facts, secret_key=s["horizon-secret-key"]),
+                    ConfigFile(f"/etc/apache2/conf-available/{APACHE_CONF}.conf",
+                               render("horizon/apache.conf.j2"))]
 
         self.ready = self.step("setup", args.controller(), "horizon/setup.sh.j2",
-                               context={"settings": SETTINGS},
+                               context={"settings": SETTINGS, "apache_conf": APACHE_CONF},
                                secrets=["horizon-secret-key"], files=files,
                                after=[args.after["keystone"]],
                                depends_on=[args.after["memcached"].command])

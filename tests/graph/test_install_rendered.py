@@ -52,7 +52,8 @@ INI = re.compile(r"^/etc/(keystone|glance|placement|nova|neutron|cinder|octavia|
 # .conf files in other formats, each checked by its own test below or by golden files only.
 NOT_INI = {"/etc/apt-cacher-ng/zz-openstack-lab.conf", "/etc/chrony/conf.d/openstack-lab.conf",
            "/etc/lvm/lvmlocal.conf", "/etc/tgt/conf.d/cinder.conf", "/etc/memcached.conf",
-           "/etc/rabbitmq/rabbitmq-env.conf", "/etc/nginx/sites-available/openstack-lab.conf"}
+           "/etc/rabbitmq/rabbitmq-env.conf", "/etc/nginx/sites-available/openstack-lab.conf",
+           "/etc/apache2/conf-available/openstack-lab-horizon.conf"}
 
 
 # --- golden files -------------------------------------------------------------------------

@@ -121,7 +121,8 @@ SQL
 # templates/keystone/osl-identity.py.j2.
 identity() { /usr/local/sbin/osl-identity "$@"; }
 install_bundle
-converge apache2 /etc/openstack-dashboard/local_settings.d/_90_openstack_lab.py
+a2enconf -q openstack-lab-horizon
+converge apache2 /etc/openstack-dashboard/local_settings.d/_90_openstack_lab.py /etc/apache2/conf-available/openstack-lab-horizon.conf
 wait_http http://localhost/
 echo "horizon: answering on http://controller/"
 echo "== $(date -Is) openstack-horizon-setup done"
