@@ -19,10 +19,9 @@ import ipaddress
 import json
 import posixpath
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
 
 import pulumi
 import pulumi_command as command
@@ -193,7 +192,6 @@ def amphora_recipe_digest() -> str:
     return h.hexdigest()[:16]
 
 
-T = TypeVar("T")
 
 
 class Octavia(Service):
@@ -210,21 +208,23 @@ class Octavia(Service):
 
         register = self.register("octavia", [CatalogEntry("octavia", "load-balancer",
                                                           "OpenStack Load Balancing", PORT)])
-        resources = self._step_with(
+        resources = self.step(
             "resources", ctl, "octavia/resources.sh.j2", inputs=ssh_key.public_key,
+            secret_files=[],  # secrets reach the node inside config files only
             files=lambda s, public_key: self._resource_files(s, public_key, network_nodes),
             secrets=["user-octavia"], context={"helper": MGMT_HELPER},
             after=[register, args.after["neutron"], args.after["nova"]])
         facts = resources.command.stdout.apply(parse_facts)
-        api = self._step_with(
+        api = self.step(
             "api", ctl, "octavia/api.sh.j2", inputs=facts,
             files=lambda s, f: [self._conf(s, f, ctl), self._uwsgi()], secrets=SECRETS,
             secret_files=["db-octavia"],  # ensure_db
             context={"port": PORT, "config": CONFIG},
             after=[resources], depends_on=[args.after["rabbitmq"].command])
-        workers = [self._step_with(
+        workers = [self.step(
             f"worker-{node.name}", node, "octavia/worker.sh.j2",
             inputs=pulumi.Output.all(facts, pki, ssh_key.private_key),
+            secret_files=[],  # secrets reach the node inside config files only
             files=lambda s, v, n=node: self._worker_files(s, v[0], v[1], v[2], n),
             secrets=SECRETS,
             context={"units": NODE_UNITS, "config": CONFIG, "certs": CERTS.all(),
@@ -253,28 +253,6 @@ class Octavia(Service):
         pki = pulumi.Output.all(server_ca.cert_pem, server_ca.key_pem, client_ca.cert_pem,
                                 client.cert_pem, client.key_pem).apply(lambda v: Pki(*v))
         return pki, ssh_key
-
-    def _step_with(self, suffix: str, node: InstallNode, template: str, *,
-                   inputs: pulumi.Input[T],
-                   files: Callable[[Mapping[str, str], T], list[ConfigFile]],
-                   secrets: Sequence[str] = (), secret_files: Sequence[str] = (),
-                   context: Mapping[str, object] | None = None, after: Sequence[Step] = (),
-                   depends_on: Sequence[pulumi.Resource] = ()) -> Step:
-        """Service.step whose bundle also depends on `inputs` (facts read from another
-        step's output, certificates): there `files` sees only the secrets. Only the
-        `secret_files` the script reads with `secret` are installed as such; the others
-        reach the node inside config files only."""
-        def make(both: list[Any]) -> list[ConfigFile]:
-            values, extra = both
-            return [*files(values, extra),
-                    *[secret_file(n, values[n]) for n in sorted(secret_files)]]
-
-        bundle = pulumi.Output.all(self.args.secrets.values(secrets), inputs).apply(make)
-        step = Step(f"{self.name}-{suffix}", node, template, parent=self,
-                    context={"cloud": self.args.facts, **(context or {})}, files=bundle,
-                    after=after, depends_on=depends_on)
-        self.steps[suffix] = step
-        return step
 
     def _conf(self, s: Mapping[str, str], facts: MgmtFacts, node: InstallNode) -> ConfigFile:
         return ConfigFile(CONFIG, octavia_conf(self.args.facts, node.name, facts, s),
@@ -346,8 +324,9 @@ class Octavia(Service):
             stdin=pulumi.Output.secret(target.private_key), logging="stderr",
             triggers=[ctl.instance],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[ctl.ready]))
-        return self._step_with(
+        return self.step(
             "image", ctl, "octavia/image.sh.j2", inputs=remote_path,
+            secret_files=[],  # secrets reach the node inside config files only
             files=lambda _s, path: [ConfigFile(IMAGE_ENV, f"IMAGE_FILE={path}\n")],
             context={"tag": AMPHORA.image_tag, "image_env": IMAGE_ENV},
             after=after, depends_on=[copy])

@@ -72,8 +72,6 @@ class CatalogEntry:
     path: str = ""
 
 
-Files = Callable[[Mapping[str, str]], list[ConfigFile]]
-
 
 class Service(pulumi.ComponentResource):
     """Base of every service component; subclasses add steps in their __init__."""
@@ -87,16 +85,25 @@ class Service(pulumi.ComponentResource):
 
     def step(self, suffix: str, node: InstallNode, template: str, *,
              context: Mapping[str, object] | None = None,
-             secrets: Sequence[str] = (), files: Files | None = None,
+             secrets: Sequence[str] = (), files: Callable[..., list[ConfigFile]] | None = None,
+             inputs: pulumi.Input[object] | None = None,
+             secret_files: Sequence[str] | None = None,
              after: Sequence[Step] = (), depends_on: Sequence[pulumi.Resource] = ()) -> Step:
-        """A step named `<service>-<suffix>`; `files(secret_values)` makes its bundle, and
-        each secret named in `secrets` is also installed for the script's `secret` helper."""
+        """A step named `<service>-<suffix>`. Its bundle: `files(secret_values)` — or
+        `files(secret_values, inputs)` when it also needs other Outputs (certificates,
+        facts another step printed) — plus, as files the script reads with `secret`, the
+        secrets named in `secret_files` (default: all of `secrets`)."""
         bundle = None
         if files is not None or secrets:
-            make = files or (lambda _values: [])
-            bundle = self.args.secrets.values(secrets).apply(
-                lambda values: [*make(values),
-                                *[secret_file(n, v) for n, v in sorted(values.items())]])
+            installed = list(secrets if secret_files is None else secret_files)
+
+            def make(both: list) -> list[ConfigFile]:
+                values, extra = both
+                made = [] if files is None else (files(values) if inputs is None
+                                                 else files(values, extra))
+                return [*made, *[secret_file(n, values[n]) for n in sorted(installed)]]
+
+            bundle = pulumi.Output.all(self.args.secrets.values(secrets), inputs).apply(make)
         step = Step(f"{self.name}-{suffix}", node, template, parent=self,
                     context={"cloud": self.args.facts, **(context or {})}, files=bundle,
                     after=after, depends_on=depends_on)
