@@ -80,6 +80,11 @@ class AmphoraSpec:
 
 AMPHORA = AmphoraSpec()
 
+# Octavia's API policy knows its own roles (a tenant needs load-balancer_member to create
+# load balancers; plain `member` is not enough).
+LB_ROLES = ("load-balancer_observer", "load-balancer_global_observer",
+            "load-balancer_member", "load-balancer_quota_admin", "load-balancer_admin")
+
 
 @dataclass(frozen=True)
 class CertPaths:
@@ -207,7 +212,8 @@ class Octavia(Service):
         pki, ssh_key = self._keys(name)
 
         register = self.register("octavia", [CatalogEntry("octavia", "load-balancer",
-                                                          "OpenStack Load Balancing", PORT)])
+                                                          "OpenStack Load Balancing", PORT)],
+                                 roles=LB_ROLES)
         resources = self.step(
             "resources", ctl, "octavia/resources.sh.j2", inputs=ssh_key.public_key,
             secret_files=[],  # secrets reach the node inside config files only

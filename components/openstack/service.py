@@ -110,10 +110,13 @@ class Service(pulumi.ComponentResource):
         self.steps[suffix] = step
         return step
 
-    def register(self, user: str | None, entries: Sequence[CatalogEntry]) -> Step:
-        """The service's Keystone user and catalog entries (shared template)."""
+    def register(self, user: str | None, entries: Sequence[CatalogEntry],
+                 roles: Sequence[str] = ()) -> Step:
+        """The service's Keystone user and catalog entries (shared template), and the
+        roles its API policy knows beyond Keystone's defaults."""
         return self.step("register", self.args.controller(), "lib/register.sh.j2",
-                         context={"user": user, "entries": list(entries)},
+                         context={"user": user, "entries": list(entries),
+                                  "roles": list(roles)},
                          secrets=[f"user-{user}"] if user else [],
                          after=[self.args.after["keystone"]])
 

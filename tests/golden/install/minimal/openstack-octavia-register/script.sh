@@ -126,6 +126,11 @@ identity() { /usr/local/sbin/osl-identity "$@"; }
 # The user's password file comes in the bundle.
 install_bundle
 identity user octavia "$SECRET_DIR/user-octavia" service admin service
+identity role load-balancer_observer
+identity role load-balancer_global_observer
+identity role load-balancer_member
+identity role load-balancer_quota_admin
+identity role load-balancer_admin
 identity service octavia load-balancer "OpenStack Load Balancing"
 identity endpoint load-balancer RegionOne "https://10.0.2.11:9876" "http://controller:9876"
 echo "== $(date -Is) openstack-octavia-register done"
