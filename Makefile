@@ -22,7 +22,7 @@ preview: setup ## preview the default lab
 	@scripts/lab.sh preview $(STACK)
 
 down: setup ## destroy the lab (overlay first, then underlay)
-	@scripts/lab.sh destroy $(STACK)
+	@scripts/down.sh $(STACK)
 
 test: setup ## fast tiers: unit, graph, render validation, real-engine toolchain tests
 	@scripts/test.sh

@@ -8,6 +8,7 @@ from components.lab_nodes import LabContext, inventory, plan, ssh_outputs
 from components.openstack.control_plane import (ControlPlaneArgs, OpenStackControlPlane,
                                                 facts_for, install_nodes)
 from components.openstack.outputs import openstack_outputs
+from components.overlay import build_overlay
 from components.paths import cloud_dir, ssh_dir
 from components.underlay import build_underlay
 
@@ -38,3 +39,7 @@ if settings.layer == "underlay":
             openstack.tls.ca_cert_pem, openstack.external_network,
             amphora=openstack.octavia.amphora,
             smoke=openstack.smoke.check.command.stdout))
+
+if settings.overlay is not None:
+    for key, value in build_overlay(settings.overlay, stack).items():
+        pulumi.export(key, value)

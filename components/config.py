@@ -95,6 +95,12 @@ KEYS: tuple[Key, ...] = (
         "gcp: machine type of the nodes; N1/N2 families support nested virtualization."),
     Key("underlayStack", p.text, None,
         "overlay: the underlay stack to read, as organization/project/stack or stack."),
+    Key("webImage", p.web_image, "build",
+        "overlay: the web servers' image: build (a tiny busybox image from Debian packages, "
+        "fast under nested emulation) or an http(s) URL of a cloud image with cloud-init."),
+    Key("lbTimeoutMinutes", p.integer(5, 600), "120",
+        "overlay: how long Pulumi waits for each load balancer object and server (amphorae "
+        "and servers boot in minutes on KVM, far longer under nested emulation)."),
 )
 
 KEYS_BY_NAME = {k.name: k for k in KEYS}
@@ -140,6 +146,13 @@ class Gcp:
 
 
 @dataclass(frozen=True)
+class Overlay:
+    underlay_stack: str
+    web_image: str
+    timeout_minutes: int
+
+
+@dataclass(frozen=True)
 class Settings:
     layer: str
     underlay: str
@@ -154,6 +167,7 @@ class Settings:
     metal: Metal | None = None
     gcp: Gcp | None = None
     underlay_stack: str | None = None
+    overlay: Overlay | None = None
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, str]) -> Settings:
@@ -174,6 +188,7 @@ class Settings:
             root_disk_gib=v["rootDiskGib"], lvm_disk_gib=v["lvmDiskGib"],
             image_source=v["imageSource"], accel=v["accel"], install=v["install"],
             metal=_metal(v), gcp=_gcp(v), underlay_stack=_underlay_stack(v),
+            overlay=_overlay(v),
         )
 
 
@@ -253,6 +268,13 @@ def _underlay_stack(v: Mapping[str, Any]) -> str | None:
     if v["layer"] != "overlay":
         return None
     return _require(v, "underlayStack", "when layer is overlay")
+
+
+def _overlay(v: Mapping[str, Any]) -> Overlay | None:
+    if v["layer"] != "overlay":
+        return None
+    return Overlay(underlay_stack=_underlay_stack(v) or "", web_image=v["webImage"],
+                   timeout_minutes=v["lbTimeoutMinutes"])
 
 
 def project_values(config: Mapping[str, Any]) -> dict[str, str]:

@@ -77,3 +77,13 @@ def image_source(key: str, raw: str) -> str:
     if url.scheme == "" and Path(raw).is_absolute():
         return raw
     raise ConfigError(key, f"{raw!r} is not auto, build, an http(s) URL or an absolute path")
+
+
+def web_image(key: str, raw: str) -> str:
+    """build (a tiny image from Debian packages, made here) | an http(s) URL of a cloud image."""
+    if raw == "build":
+        return raw
+    url = urlparse(raw)
+    if url.scheme in ("http", "https") and url.netloc:
+        return raw
+    raise ConfigError(key, f"{raw!r} is neither build nor an http(s) URL of a cloud image")

@@ -55,3 +55,15 @@ EXPORTS
     echo "export PATH=\"$VENV/bin:\$PATH\""
   fi
 }
+
+# An overlay stack's config says `openstack-lab:layer: overlay`.
+is_overlay() {
+  grep -qE '^\s*openstack-lab:layer:\s*overlay\s*$' "$REPO_ROOT/Pulumi.$1.yaml" 2>/dev/null
+}
+
+# The overlay stack built on underlay stack $1 (Pulumi.$1-overlay.yaml), or nothing.
+overlay_of() {
+  if ! is_overlay "$1" && [ -f "$REPO_ROOT/Pulumi.$1-overlay.yaml" ]; then
+    echo "$1-overlay"
+  fi
+}

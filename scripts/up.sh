@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# `make up`: bring up the default lab, or say exactly what this machine still lacks.
+# `make up`: bring up the default lab (the underlay stack, then its overlay stack
+# Pulumi.<stack>-overlay.yaml where there is one), or say exactly what this machine lacks.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 stack=${1:-dev}
+overlay=$(overlay_of "$stack")
 
 # The plugins this stack's layer needs (the language host is not needed: labctl runs the
 # program in-process).
 needed=(command libvirt)
-if grep -qE '^\s*openstack-lab:layer:\s*overlay\s*$' "$REPO_ROOT/Pulumi.$stack.yaml" 2>/dev/null; then
-  needed=(openstack)
+if is_overlay "$stack"; then
+  needed=(command openstack)
+elif [ -n "$overlay" ]; then
+  needed+=(openstack)
 fi
 missing=()
 if [ "$(toolchain_mode)" = built ]; then
@@ -24,4 +28,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   note "Meanwhile 'make test' exercises the lab's resource graph under mocks."
   exit 3
 fi
-exec "$(dirname "$0")/lab.sh" up "$stack"
+"$(dirname "$0")/lab.sh" up "$stack"
+if [ -n "$overlay" ]; then
+  step "up: the underlay $stack is up; now its overlay $overlay (tenant, web servers, load balancer)"
+  "$(dirname "$0")/lab.sh" up "$overlay"
+fi

@@ -55,6 +55,11 @@ def _command_stdout(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
     if "build-amphora-image.sh" in create:
         return {"stdout": "/root/.openstack-lab/images/debian-13-amphora-0123456789ab.qcow2\n",
                 "stderr": ""}
+    if "build-web-image.sh" in create:
+        return {"stdout": "/root/.openstack-lab/images/web-0123456789ab\n", "stderr": ""}
+    if "check-lb.sh" in create:
+        return {"stdout": "http://172.16.0.50/ round robin: web-1 web-2 web-1 web-2\n",
+                "stderr": ""}
     if "accel-facts" in create:
         return {"stdout": "accel-facts kvm_device=1 pvm=0\n", "stderr": ""}
     return {"stdout": "", "stderr": ""}
@@ -82,11 +87,40 @@ def _dynamic(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
     return {}
 
 
+def _host_number(name: str) -> int:
+    """A stable, name-derived host number for mock addresses."""
+    return 10 + sum(name.encode()) % 200
+
+
+def _port(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
+    return {"all_fixed_ips": [f"10.10.0.{_host_number(args.name)}"]}
+
+
+def _floating_ip(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
+    return {"address": f"172.16.0.{_host_number(args.name)}"}
+
+
+def _load_balancer(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
+    return {"vip_address": "172.16.0.50", "vip_port_id": f"{args.name}-vip-port"}
+
+
+# Data sources the overlay reads (token -> answer from the call's arguments).
+INVOKES: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    "openstack:identity/getRole:getRole": lambda a: {"id": f"role-{a['name']}", **a},
+    "openstack:networking/getNetwork:getNetwork": lambda a: {"id": f"net-{a['name']}", **a},
+    "openstack:networking/getSubnet:getSubnet": lambda a: {
+        "id": f"subnet-{a.get('cidr', 'x')}", **a},
+}
+
+
 DEFAULT_OUTPUTS: dict[str, Outputs] = {
     "pulumi-python:dynamic:Resource": _dynamic,
     "command:local:Command": _command_stdout,
     "command:remote:Command": _command_stdout,
     "gcp:compute/instance:Instance": _gcp_instance,
+    "openstack:networking/port:Port": _port,
+    "openstack:networking/floatingIp:FloatingIp": _floating_ip,
+    "openstack:loadbalancer/loadBalancer:LoadBalancer": _load_balancer,
 }
 
 
@@ -107,7 +141,8 @@ class LabMocks(pulumi.runtime.Mocks):
         return [f"{args.name}-id", {**args.inputs, **extra}]
 
     def call(self, args: pulumi.runtime.MockCallArgs):
-        return {}
+        answer = INVOKES.get(args.token)
+        return answer(dict(args.args)) if answer else {}
 
 
 class RecordingMonitor(MockMonitor):

@@ -81,7 +81,19 @@ BAD = [
     ({**GCP, "gcpMachineType": "e2-standard-8"}, "gcpMachineType", "nested virtualization"),
     ({**GCP, "gcpMachineType": "n2-standard-2"}, "gcpMachineType", "needs 3 NICs"),
     ({"layer": "overlay"}, "underlayStack", "required when layer is overlay"),
+    ({"layer": "overlay", "underlayStack": "dev", "webImage": "/tmp/web.qcow2"}, "webImage",
+     "neither build nor an http(s) URL"),
+    ({"layer": "overlay", "underlayStack": "dev", "lbTimeoutMinutes": "2"}, "lbTimeoutMinutes",
+     "outside 5..600"),
 ]
+
+
+def test_overlay_settings_are_collected():
+    s = Settings.from_mapping({"layer": "overlay", "underlayStack": "dev"})
+    assert s.overlay is not None
+    assert (s.overlay.underlay_stack, s.overlay.web_image, s.overlay.timeout_minutes) == (
+        "dev", "build", 120)
+    assert Settings.from_mapping({}).overlay is None
 
 
 @pytest.mark.parametrize("raw,key,problem", BAD, ids=[f"{b[1]}:{b[2]}" for b in BAD])

@@ -6,11 +6,24 @@ import pytest
 
 from tests.conftest import REPO_ROOT, pinned
 
+# Run inside guests as PID 1 of a busybox initramfs: POSIX sh, and never `set -e` (an
+# init that exits panics the kernel).
+GUEST_SCRIPTS = {REPO_ROOT / "scripts/image/web-init.sh"}
 SCRIPTS = sorted(
     p for p in [*REPO_ROOT.glob("scripts/**/*.sh"), *REPO_ROOT.glob("toolchain/*/build.sh"),
                 REPO_ROOT / "policy/run-pack", REPO_ROOT / ".ci/run"]
-    if p.name != "lib.sh"  # sourced, not executed
+    if p.name != "lib.sh" and p not in GUEST_SCRIPTS  # lib.sh: sourced, not executed
 )
+
+
+@pytest.mark.parametrize("script", sorted(GUEST_SCRIPTS), ids=lambda p: p.name)
+def test_guest_script_is_posix_sh_and_clean(script):
+    text = script.read_text()
+    assert text.startswith("#!/bin/sh\n")
+    assert "set -e" not in text
+    done = subprocess.run(["shellcheck", "--shell=sh", str(script)], capture_output=True,
+                          text=True, cwd=REPO_ROOT)
+    assert done.returncode == 0, done.stdout
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: str(p.relative_to(REPO_ROOT)))
