@@ -130,7 +130,7 @@ def config_file(path: str, template: str, group: str, mode: str = "0640",
     return ConfigFile(path, render(template, **context), owner="root", group=group, mode=mode)
 
 
-def uwsgi_default(unit: str, ini: str, address: str, port: int, processes: int = 2,
+def uwsgi_default(unit: str, ini: str, address: str, port: int, processes: int = 1,
                   init_name: str | None = None) -> ConfigFile:
     """/etc/default/<NAME> for Debian's uwsgi-based API units: bind address and workers.
     NAME is the init script's, usually the unit's (neutron-api's is neutron-server)."""

@@ -71,12 +71,17 @@ converge() {
   want=$(for f in "$@"; do [ ! -e "$f" ] || { stat -c '%n %a %U %G' "$f"; cat "$f"; }; done \
     | sha256sum | cut -d' ' -f1)
   install -d -m 0700 "$(dirname "$stamp")"
-  # Python services take minutes to start on small or emulated (TCG) nodes: systemd's
-  # 90 s default would fail notify-type units such as nova-conductor.
+  # Python services take minutes to start on small or emulated (TCG) nodes, and far more
+  # on a busy TCG controller: a start timeout kills a half-started service and begins
+  # again from zero, which never converges. systemd's 90 s default would fail notify-type
+  # units such as nova-conductor; an hour only bounds a service that truly hangs.
   local dropin=/etc/systemd/system/$unit.service.d/openstack-lab.conf
-  if [ ! -f "$dropin" ]; then
+  local timeouts='[Service]\nTimeoutStartSec=3600\n'
+  # shellcheck disable=SC2059 # the format is ours
+  if [ "$(cat "$dropin" 2>/dev/null)" != "$(printf "$timeouts")" ]; then
     install -d "$(dirname "$dropin")"
-    printf '[Service]\nTimeoutStartSec=900\n' > "$dropin"
+    # shellcheck disable=SC2059
+    printf "$timeouts" > "$dropin"
     systemctl daemon-reload
   fi
   systemctl enable "$unit" >/dev/null 2>&1 || true
