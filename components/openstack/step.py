@@ -24,6 +24,8 @@ from components.readiness import SshTarget
 from components.render import render
 
 STEP_DIR = "/var/lib/openstack-lab/steps"
+# Process group of each step's current run (tmpfs: a reboot ends every run anyway).
+RUN_DIR = "/run/openstack-lab"
 LOG_DIR = "/var/log/openstack-lab"
 SECRET_DIR = "/etc/openstack-lab/secrets"
 
@@ -64,7 +66,8 @@ def step_script(step: str, template: str, **context: object) -> str:
     """The rendered step body wrapped so that it is stored on the node, logged there and run
     as root with the bundle on its stdin."""
     body = render(template, step=step, **context)
-    return render("lib/wrapper.sh.j2", step=step, body=body, step_dir=STEP_DIR)
+    return render("lib/wrapper.sh.j2", step=step, body=body, step_dir=STEP_DIR,
+                  run_dir=RUN_DIR)
 
 
 @dataclass(frozen=True)
