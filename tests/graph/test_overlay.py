@@ -148,7 +148,7 @@ def test_servers_boot_the_web_image_with_user_data(underlay_outputs):
         for name in ("web-1", "web-2"):
             server = monitor.named(name)
             assert server.inputs["userData"].startswith("#!/bin/sh")
-            assert "httpd -p 80" in server.inputs["userData"]
+            assert "httpd -f -p 80" in server.inputs["userData"]
             assert server.inputs["imageId"] == "demo-web-image-id"
             assert server.inputs["networks"] == [{"port": f"{name}-port-id"}]
             assert monitor.named("demo-router-interface").urn in server.dependencies
