@@ -73,17 +73,18 @@ def main() -> None:
     timeline = Timeline()
     result: dict = {"bench": "overlay_up", "stack": args.stack}
     try:
-        stack.up(on_event=timeline.on_event, on_output=lambda line: None)
+        stack.up(on_event=timeline.on_event, on_output=print)
         result["up_s"] = timeline.now()
-        result["marks_s"] = dict(sorted(timeline.marks.items(), key=lambda kv: kv[1]))
-        result["lb_active_s"] = next((t for k, t in timeline.marks.items()
-                                      if k.startswith("lb:")), None)
-        result["first_vip_200_s"] = timeline.first_vip_200
         t = time.monotonic()
         summary = stack.up().summary
         result["noop_up_s"] = round(time.monotonic() - t, 1)
         result["noop_changes"] = summary.resource_changes
     finally:
+        # Also after a failed or interrupted up: how far it got, and when.
+        result["marks_s"] = dict(sorted(timeline.marks.items(), key=lambda kv: kv[1]))
+        result["lb_active_s"] = next((t for k, t in timeline.marks.items()
+                                      if k.startswith("lb:")), None)
+        result["first_vip_200_s"] = timeline.first_vip_200
         if args.destroy:
             t = time.monotonic()
             stack.destroy()
