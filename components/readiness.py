@@ -12,9 +12,12 @@ from components.network_plan import Nic
 from components.render import render
 
 # Under TCG a node needs ~45 s to reach sshd and minutes for cloud-init: dial retries
-# cover the first, `cloud-init status --wait` the second.
+# cover the first, `cloud-init status --wait` the second. A refused dial fails at once;
+# only a handshake waits out the per-dial timeout, and on a busy TCG controller one
+# takes 25-35 s (sshd forks and execs its session helpers on a starved CPU): 10 s failed
+# every dial there, 60 s leaves room.
 DIAL_ERROR_LIMIT = 120
-PER_DIAL_TIMEOUT = 10
+PER_DIAL_TIMEOUT = 60
 CLOUD_INIT_TIMEOUT = 1800
 
 
