@@ -176,7 +176,7 @@ url=https://10.0.2.12:5000/v3
 resolve=()
 body=""
 fetch() {  # fetch [CURL ARGS...]: the answer from $url (plus a path given as $path)
-  body=$(curl -sS --fail --max-time 20 --cacert /etc/nginx/openstack-lab/ca.crt "${resolve[@]}" "$@" "$url${path:-}")
+  body=$(curl -sS --fail --max-time 60 --cacert /etc/nginx/openstack-lab/ca.crt "${resolve[@]}" "$@" "$url${path:-}")
 }
 expect_public() {  # expect_public WHAT: $body names the public identity URL, no internal one
   grep -qF "https://10.0.2.12:5000" <<<"$body" \
@@ -198,7 +198,9 @@ token_request() {
 }
 issue_token() { fetch -H "Content-Type: application/json" --data-binary @- <<<"$(token_request)"; }
 path=/auth/tokens
-retry 3 5 issue_token || { echo "no token from $url$path" >&2; exit 1; }
+# Keystone may be busy with every other step's registrations (one uwsgi process on a
+# TCG controller answers one request at a time): be patient, bounded.
+retry 10 10 issue_token || { echo "no token from $url$path" >&2; exit 1; }
 expect_public "POST $url$path" || exit 1
 echo "tls: the token's catalog carries public URLs only"
 echo "== $(date -Is) openstack-tls-nginx-network done"
