@@ -267,7 +267,7 @@ def test_step_script_order_and_checks():
     assert text.count("sleep") == 1  # retry's own, no bare waits
     order = ["install_bundle\n", "rm -f /etc/nginx/sites-enabled/default",
              "nginx -t -q", "converge nginx", f"url=https://{PUBLIC}:5000/v3",
-             "retry 30 2 fetch", "expect_public \"GET", "retry 3 5 issue_token",
+             "retry 30 2 fetch", "expect_public \"GET", "retry 10 10 issue_token",
              "expect_public \"POST"]
     positions = [text.index(s) for s in order]
     assert positions == sorted(positions), order
