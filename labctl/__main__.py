@@ -8,7 +8,7 @@ import os
 import sys
 
 from labctl.access import (remove_cloud_files, remove_ssh_files, where_to_ssh,
-                           write_cloud_files, write_ssh_files)
+                           write_cloud_files, write_ssh_files, write_tenant_files)
 from labctl.locks import lock_dir, remove_stale_locks
 from labctl.workspace import open_stack
 
@@ -36,6 +36,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"OpenStack CLI:    source {cloud}/openrc && openstack endpoint list")
             print(f"Horizon:          {outputs['openstack'].value['horizon_url']}"
                   f"  (user admin, password: grep OS_PASSWORD {cloud}/openrc)")
+        tenant = write_tenant_files(args.stack, outputs)
+        if tenant:
+            print(f"Load balancer:    {outputs['vip_url'].value}  (web-1 and web-2 in turn)")
+            print(f"Tenant CLI:       OS_CLIENT_CONFIG_FILE={tenant}/clouds.yaml "
+                  f"openstack --os-cloud openstack-lab-{args.stack} server list")
+            print(f"Web servers:      ssh -i {tenant}/id_ed25519 root@<floating IP>"
+                  f"  (scripts/lab.sh outputs {args.stack})")
     elif args.operation == "destroy":
         stack.destroy(**echo)
         remove_ssh_files(args.stack)

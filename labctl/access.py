@@ -48,6 +48,20 @@ def write_cloud_files(stack: str, outputs: Mapping[str, Any]) -> Path | None:
     return directory
 
 
+def write_tenant_files(stack: str, outputs: Mapping[str, Any]) -> Path | None:
+    """An overlay's tenant clouds.yaml (0600: it holds the tenant password) and the web
+    servers' SSH key (0600); None for stacks without a tenant."""
+    clouds = outputs.get("tenant_clouds_yaml")
+    if not clouds:
+        return None
+    directory = cloud_dir(stack)
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _private(directory / "clouds.yaml", clouds.value)
+    if outputs.get("ssh_private_key"):
+        _private(directory / "id_ed25519", outputs["ssh_private_key"].value)
+    return directory
+
+
 def remove_cloud_files(stack: str) -> None:
     shutil.rmtree(cloud_dir(stack), ignore_errors=True)
 

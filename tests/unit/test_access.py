@@ -2,7 +2,8 @@
 
 import stat
 
-from labctl.access import remove_ssh_files, where_to_ssh, write_ssh_files
+from labctl.access import (remove_cloud_files, remove_ssh_files, where_to_ssh,
+                           write_ssh_files, write_tenant_files)
 
 
 class Out:
@@ -31,3 +32,15 @@ def test_stacks_without_ssh_write_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("OPENSTACK_LAB_HOME", str(tmp_path))
     assert write_ssh_files("dev-overlay", {}) is None
     assert not (tmp_path / "ssh").exists()
+
+
+def test_overlay_tenant_files_are_private_and_removed(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENSTACK_LAB_HOME", str(tmp_path))
+    assert write_tenant_files("dev", {"ssh": Out({})}) is None  # an underlay: no tenant
+    directory = write_tenant_files("dev-overlay", {
+        "tenant_clouds_yaml": Out("clouds: {}\n"), "ssh_private_key": Out("KEY")})
+    assert directory == tmp_path / "cloud" / "dev-overlay"
+    for name in ("clouds.yaml", "id_ed25519"):
+        assert stat.S_IMODE((directory / name).stat().st_mode) == 0o600
+    remove_cloud_files("dev-overlay")
+    assert not directory.exists()
