@@ -15,12 +15,17 @@ SCRIPTS = Path(__file__).resolve().parent.parent / "scripts" / "image"
 RECIPE = ("node-image.sh", "build-node-image.sh", "customize-node.sh", "preinstall-packages.sh")
 
 
-def builder_digest() -> str:
-    """The recipe's content: a change to it re-resolves (and rebuilds) the image."""
+def recipe_digest(names: Sequence[str]) -> str:
+    """The content of image recipe scripts (under scripts/image/): a change to any of them
+    re-resolves, and so rebuilds, the image they make (node, amphora, web)."""
     h = hashlib.sha256()
-    for script in (SCRIPTS / name for name in RECIPE):
+    for script in (SCRIPTS / name for name in names):
         h.update(script.name.encode() + b"\0" + script.read_bytes())
     return h.hexdigest()[:16]
+
+
+def builder_digest() -> str:
+    return recipe_digest(RECIPE)
 
 
 class NodeImage(pulumi.ComponentResource):

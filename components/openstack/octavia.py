@@ -14,19 +14,18 @@ uploaded to Glance with tag `amphora`, owned by the `service` project.
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import json
 import posixpath
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import pulumi
 import pulumi_command as command
 
 from components.keys import CertificateAuthority, IssuedCertificate, SshKeyPair
+from components.node_image import recipe_digest
 from components.openstack.keystone import database_url
 from components.openstack.rabbitmq import transport_url
 from components.openstack.service import (CatalogEntry, CloudFacts, Service, ServiceArgs,
@@ -62,7 +61,6 @@ IMAGE_ENV = "/etc/openstack-lab/amphora-image.env"
 # Where the image lands on the controller: written by the SSH user, read by the step.
 REMOTE_IMAGE_DIR = "/var/tmp/openstack-lab-amphora"
 
-SCRIPTS = Path(__file__).resolve().parent.parent.parent / "scripts" / "image"
 # The amphora recipe sources the node recipe: a change to any of them rebuilds.
 AMPHORA_RECIPE = ("build-amphora-image.sh", "customize-amphora.sh", "build-node-image.sh",
                   "customize-node.sh")
@@ -191,10 +189,7 @@ def remote_image_path(local_path: str) -> str:
 
 
 def amphora_recipe_digest() -> str:
-    h = hashlib.sha256()
-    for script in (SCRIPTS / name for name in AMPHORA_RECIPE):
-        h.update(script.name.encode() + b"\0" + script.read_bytes())
-    return h.hexdigest()[:16]
+    return recipe_digest(AMPHORA_RECIPE)
 
 
 

@@ -9,26 +9,16 @@ cloud image, for hosts with internet) is uploaded as a qcow2 with cloud-init of 
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
 import pulumi
 import pulumi_command as command
 import pulumi_openstack as openstack
 
-REPO_ROOT = Path(__file__).resolve().parent.parent.parent
-RECIPE = ("scripts/image/build-web-image.sh", "scripts/image/web-init.sh")
+from components.node_image import recipe_digest
+
+RECIPE = ("build-web-image.sh", "web-init.sh")  # under scripts/image/
 # Nova boots the kernel with this (image property os_command_line); web-init.sh logs to
 # ttyS0 too, which `openstack console log show` reads.
 KERNEL_COMMAND_LINE = "console=tty0 console=ttyS0"
-
-
-def recipe_digest() -> str:
-    """Changes when the recipe does, so the image is rebuilt and re-uploaded."""
-    digest = hashlib.sha256()
-    for name in RECIPE:
-        digest.update((REPO_ROOT / name).read_bytes())
-    return digest.hexdigest()[:16]
 
 
 class WebImage(pulumi.ComponentResource):
@@ -47,7 +37,8 @@ class WebImage(pulumi.ComponentResource):
                 f"{name}-build",
                 # Relative to the project directory, like the node image: stable across
                 # checkouts.
-                create=RECIPE[0], triggers=[recipe_digest()], logging="stderr",
+                create=f"scripts/image/{RECIPE[0]}", triggers=[recipe_digest(RECIPE)],
+                logging="stderr",
                 opts=pulumi.ResourceOptions(parent=self))
             directory = build.stdout.apply(str.strip)
             kernel = openstack.images.Image(

@@ -16,7 +16,7 @@ from components.openstack.secrets import OpenStackSecrets
 from components.openstack.service import CloudFacts, ServiceArgs
 from components.openstack.step import InstallNode
 from components.readiness import SshTarget
-from tests.fixtures.keys import fake_private_key
+from tests.fixtures.keys import BEGIN, fake_private_key
 from tests.harness import DEFAULT_OUTPUTS, LabMocks, install_mocks
 from tests.install_capture import parse_bundle, step_body, unwrap
 
@@ -134,7 +134,7 @@ def test_octavia_steps_bundles_and_image_chain():
     assert f"'{IMAGE}'" in copy.inputs["create"]
     assert f"'{o.remote_image_path(IMAGE)}'" in copy.inputs["create"]
     # The operator key travels on stdin, as a secret; the host key is pinned.
-    assert "BEGIN OPENSSH PRIVATE KEY" not in copy.inputs["create"]
+    assert BEGIN not in copy.inputs["create"]
     assert copy.inputs["create"].endswith("'controller.test h'")  # host + pinned key
     image_files = parse_bundle(unwrap(steps["image"].inputs["stdin"]))
     # The tag the upload sets is the tag the worker boots amphorae from (DESIGN §11).

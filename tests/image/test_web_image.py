@@ -18,12 +18,13 @@ from components.overlay.web_image import KERNEL_COMMAND_LINE, RECIPE
 from components.render import render
 from tests.conftest import REPO_ROOT
 
+BUILDER = REPO_ROOT / "scripts" / "image" / RECIPE[0]
 BOOT_LIMIT_S = 480  # generous: CI may share the CPU with a running lab
 
 
 @pytest.fixture(scope="module")
 def image_dir() -> Path:
-    done = subprocess.run([str(REPO_ROOT / RECIPE[0])], capture_output=True, text=True,
+    done = subprocess.run([str(BUILDER)], capture_output=True, text=True,
                           timeout=900, cwd=REPO_ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
     path = Path(done.stdout.strip())
@@ -52,7 +53,7 @@ def _metadata(tmp: Path, hostname: str, user_data: str) -> Path:
 
 
 def test_the_image_is_cached_by_its_recipe(image_dir):
-    done = subprocess.run([str(REPO_ROOT / RECIPE[0]), "--print-path"], capture_output=True,
+    done = subprocess.run([str(BUILDER), "--print-path"], capture_output=True,
                           text=True, timeout=60, cwd=REPO_ROOT)
     assert done.returncode == 0 and done.stdout.strip() == str(image_dir)
 
