@@ -147,7 +147,7 @@ build_fallback_host() { # refusal output mark
 build_plugin() { # name version module module-version main version-var kind own-dir
   local name=$1 version=$2 module=$3 modver=$4 main=$5 var=$6 kind=$7 own=$8
   local dest="$LAB_PLUGIN_DIR/pulumi-resource-$name" stamp="$LAB_PLUGIN_DIR/.$name.version"
-  if [ -x "$dest" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$version" ]; then
+  if [ -x "$dest" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$version" ] && own_current "$name" "$own"; then
     note "toolchain: plugin $name $version already built ($(cat "$LAB_PLUGIN_DIR/.$name.source" 2>/dev/null || echo upstream))"
     return
   fi
@@ -168,6 +168,19 @@ build_plugin() { # name version module module-version main version-var kind own-
   "$PULUMI_BIN_DIR/pulumi" plugin install resource "$name" "$version" --file "$dest" >/dev/null
 }
 
+# An own-built plugin changes with this repository, not with its version: its stamp also
+# holds a digest of the source directory, so an edited provider is rebuilt by setup.
+# Tracked files only where this is a git checkout: build leftovers must not count.
+own_digest() { # own-dir
+  (cd "$REPO_ROOT/$1" && { git ls-files -z . 2>/dev/null || find . -type f -print0; } \
+    | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16
+}
+
+own_current() { # name own-dir
+  [ "$(cat "$LAB_PLUGIN_DIR/.$1.source" 2>/dev/null)" = "own: $2" ] || return 0
+  [ "$(cat "$LAB_PLUGIN_DIR/.$1.digest" 2>/dev/null)" = "$(own_digest "$2")" ]
+}
+
 build_upstream_plugin() { # module-dir dest version main version-var kind
   local dir=$1 dest=$2 version=$3 main=$4 var=$5 kind=$6 work
   step "toolchain: building plugin $(basename "$dest") $version ($kind; several minutes, once)"
@@ -184,8 +197,11 @@ build_upstream_plugin() { # module-dir dest version main version-var kind
 build_own_plugin() { # name version own-dir dest
   step "toolchain: building plugin $1 $2 from $3 instead (several minutes, once)"
   local start=$SECONDS
-  GO="$GO" "$REPO_ROOT/$3/build.sh" "$4" "$2" || die "building plugin $1 from $3 failed"
+  # Built beside the plugin and renamed over it: a running engine may hold the old binary.
+  GO="$GO" "$REPO_ROOT/$3/build.sh" "$4.new" "$2" || die "building plugin $1 from $3 failed"
+  mv -f "$4.new" "$4"
   echo "own: $3" > "$LAB_PLUGIN_DIR/.$1.source"
+  own_digest "$3" > "$LAB_PLUGIN_DIR/.$1.digest"
   note "toolchain: plugin $1 built in $((SECONDS - start)) s"
 }
 

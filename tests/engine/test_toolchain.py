@@ -6,6 +6,7 @@ temporary directory; nothing here is mocked.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -66,6 +67,48 @@ def test_second_setup_builds_nothing():
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "building" not in done.stderr, done.stderr
+
+
+def source_digest(own: str) -> str:
+    """The digest toolchain.sh stamps on an own-built plugin: tracked files, byte order."""
+    here = REPO_ROOT / own
+    listed = subprocess.run(["git", "ls-files", "-z", "."], cwd=here, capture_output=True,
+                            check=True).stdout.split(b"\0")
+    lines = b"".join(hashlib.sha256((here / name.decode()).read_bytes()).hexdigest().encode()
+                     + b"  " + name + b"\n" for name in sorted(n for n in listed if n))
+    return hashlib.sha256(lines).hexdigest()[:16]
+
+
+def own_plugins() -> dict[str, str]:
+    plugins = TOOLCHAIN / "plugins"
+    return {p.name[1:-len(".source")]: p.read_text().strip()[len("own: "):]
+            for p in plugins.glob(".*.source") if p.read_text().startswith("own: ")}
+
+
+def test_own_plugins_are_stamped_with_their_source():
+    manifest()
+    own = own_plugins()
+    if not own:
+        pytest.skip("every plugin here was built from its upstream module")
+    for name, directory in own.items():
+        stamp = TOOLCHAIN / "plugins" / f".{name}.digest"
+        assert stamp.read_text().strip() == source_digest(directory), name
+
+
+def test_setup_rebuilds_an_own_plugin_whose_source_changed():
+    """A stale digest stands for an edited provider: setup must build it again."""
+    manifest()
+    own = own_plugins()
+    if "command" not in own:
+        pytest.skip("the command plugin here is upstream's")
+    stamp = TOOLCHAIN / "plugins" / ".command.digest"
+    stamp.write_text("0000000000000000\n")
+    done = subprocess.run([str(REPO_ROOT / "scripts/setup/toolchain.sh")], capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "building plugin command" in done.stderr, done.stderr
+    assert "building plugin libvirt" not in done.stderr, done.stderr
+    assert stamp.read_text().strip() == source_digest(own["command"])
 
 
 def test_cli_runs_this_kind_of_project_by_hand(tmp_path):
