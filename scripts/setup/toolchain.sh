@@ -165,7 +165,8 @@ build_plugin() { # name version module module-version main version-var kind own-
   fi
   echo "$version" > "$stamp"
   rm -f "$UNAVAILABLE_DIR/$name"
-  "$PULUMI_BIN_DIR/pulumi" plugin install resource "$name" "$version" --file "$dest" >/dev/null
+  # --reinstall: without it the engine keeps its earlier copy of a rebuilt plugin.
+  "$PULUMI_BIN_DIR/pulumi" plugin install --reinstall resource "$name" "$version" --file "$dest" >/dev/null
 }
 
 # An own-built plugin changes with this repository, not with its version: its stamp also

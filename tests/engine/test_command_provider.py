@@ -22,6 +22,7 @@ pytestmark = pytest.mark.engine
 TOOLCHAIN = Path(os.environ.get("OPENSTACK_LAB_HOME", Path.home() / ".openstack-lab")) / "toolchain"
 PLUGIN = TOOLCHAIN / "plugins" / "pulumi-resource-command"
 SSHD = Path("/usr/sbin/sshd")
+PLUGIN_SOURCE = Path(__file__).resolve().parents[2] / "toolchain" / "command-provider"
 
 if not PLUGIN.exists():
     pytest.skip(f"{PLUGIN} is not built (toolchain/command-provider; `make setup` builds it)",
@@ -93,13 +94,13 @@ AcceptEnv LC_*
         proc.stdout.close()
 
 
-def connection(sshd: dict, host_key: str | None = None):
+def connection(sshd: dict, host_key: str | None = None, per_dial_timeout: int = 5):
     from pulumi_command import remote
 
     return remote.ConnectionArgs(
         host="127.0.0.1", port=sshd["port"], user=sshd["user"],
         private_key=sshd["private_key"], host_key=host_key or sshd["host_key"],
-        dial_error_limit=2, per_dial_timeout=5,
+        dial_error_limit=2, per_dial_timeout=per_dial_timeout,
     )
 
 
@@ -113,12 +114,12 @@ def test_remote_and_local_commands_through_the_engine(tmp_path, sshd):
     work = tmp_path / "work"
     work.mkdir()
     log = work / "remote.log"
-    params = {"trigger": "one"}
+    params = {"trigger": "one", "per_dial": 5}
 
     def program() -> None:
         cmd = remote.Command(
             "remote",
-            connection=connection(sshd),
+            connection=connection(sshd, per_dial_timeout=params["per_dial"]),
             create=f'echo create >> {log}; echo "hello $LC_LAB $REFUSED_BY_SSHD"',
             delete=f'echo "delete $PULUMI_COMMAND_STDOUT" >> {log}',
             environment={"LC_LAB": "via-setenv", "REFUSED_BY_SSHD": "via-export"},
@@ -149,6 +150,12 @@ def test_remote_and_local_commands_through_the_engine(tmp_path, sshd):
         again = stack.up()
         assert again.summary.resource_changes == {"same": 4}
         assert log_lines(log) == ["create"], "an unchanged command must not run again"
+
+        params["per_dial"] = 7
+        retuned = stack.up()
+        assert retuned.summary.resource_changes == {"same": 3, "update": 1}
+        assert log_lines(log) == ["create"], "a retuned dial alone must not run the command"
+        assert retuned.outputs["remote_stdout"].value == "hello via-setenv via-export"
 
         params["trigger"] = "two"
         replaced = stack.up()
@@ -188,3 +195,16 @@ def test_wrong_pinned_host_key_fails_clearly(tmp_path, sshd):
         assert not marker.exists()
     finally:
         stack.workspace.remove_stack("throwaway", force=True)
+
+
+def test_the_providers_own_go_tests_pass():
+    """toolchain/command-provider's unit tests (dial retries, jump host, the retuned-dial
+    update) against its in-process SSH server."""
+    go = shutil.which("go") or "/usr/local/go/bin/go"
+    if not Path(go).exists():
+        pytest.skip("no Go toolchain")
+    done = subprocess.run([go, "test", "-count=1", "./..."], cwd=PLUGIN_SOURCE, capture_output=True,
+                          text=True, timeout=900,
+                          env={**os.environ, "GOFLAGS": "-mod=readonly", "GOTOOLCHAIN": "auto"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "FAIL" not in done.stdout

@@ -6,6 +6,7 @@ temporary directory; nothing here is mocked.
 
 from __future__ import annotations
 
+import filecmp
 import hashlib
 import json
 import os
@@ -109,6 +110,9 @@ def test_setup_rebuilds_an_own_plugin_whose_source_changed():
     assert "building plugin command" in done.stderr, done.stderr
     assert "building plugin libvirt" not in done.stderr, done.stderr
     assert stamp.read_text().strip() == source_digest(own["command"])
+    installed = next((TOOLCHAIN.parent / "pulumi-home" / "plugins").glob("resource-command-v*/pulumi-resource-command"))
+    assert filecmp.cmp(installed, TOOLCHAIN / "plugins" / "pulumi-resource-command", shallow=False), \
+        "the engine still runs its earlier copy of the rebuilt plugin"
 
 
 def test_cli_runs_this_kind_of_project_by_hand(tmp_path):

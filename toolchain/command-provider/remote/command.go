@@ -4,6 +4,7 @@ package remote
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -70,12 +71,37 @@ func (*Command) Create(ctx context.Context, req infer.CreateRequest[Args]) (infe
 func (*Command) Update(ctx context.Context, req infer.UpdateRequest[Args, State]) (infer.UpdateResponse[State], error) {
 	state := State{Args: req.Inputs, Outputs: req.State.Outputs}
 	command := req.Inputs.UpdateCommand()
-	if req.DryRun || command == nil {
+	if req.DryRun || command == nil || onlyDialTuningChanged(req.State.Args, req.Inputs) {
 		return infer.UpdateResponse[State]{Output: state}, nil
 	}
 	out, err := execute(ctx, *command, req.Inputs, req.State.Outputs)
 	state.Outputs = out
 	return infer.UpdateResponse[State]{Output: state}, err
+}
+
+// onlyDialTuningChanged: how patiently we dial says nothing about what the command does,
+// so retuning dialErrorLimit or perDialTimeout records the new values without running
+// anything (upstream would run every command of a stack again).
+func onlyDialTuningChanged(old, new Args) bool {
+	return reflect.DeepEqual(withoutDialTuning(old), withoutDialTuning(new))
+}
+
+func withoutDialTuning(a Args) Args {
+	a.Connection.endpoint = a.Connection.endpoint.withoutDialTuning()
+	if a.Connection.Proxy != nil {
+		proxy := *a.Connection.Proxy
+		proxy.endpoint = proxy.endpoint.withoutDialTuning()
+		a.Connection.Proxy = &proxy
+	}
+	if len(a.Environment) == 0 {
+		a.Environment = nil
+	}
+	return a
+}
+
+func (e endpoint) withoutDialTuning() endpoint {
+	e.DialErrorLimit, e.PerDialTimeout = nil, nil
+	return e
 }
 
 func (*Command) Delete(ctx context.Context, req infer.DeleteRequest[State]) (infer.DeleteResponse, error) {

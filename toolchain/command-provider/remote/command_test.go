@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi-go-provider/infer"
+
 	"openstacklab/command-provider/internal/run"
 	"openstacklab/command-provider/internal/sshtest"
 )
@@ -166,5 +168,42 @@ func TestProxyJump(t *testing.T) {
 	}
 	if out.Stdout != "via jump" || jump.Tunnels.Load() != 1 {
 		t.Errorf("stdout %q, tunnels through the jump host: %d", out.Stdout, jump.Tunnels.Load())
+	}
+}
+
+func TestRetunedDialingRunsNothing(t *testing.T) {
+	s := sshtest.New(t, nil) // never listens: any run fails to dial
+	old := Args{Connection: connectionTo(s)}
+	old.Connection.DialErrorLimit, old.Connection.PerDialTimeout = ptr(0), ptr(1)
+	old.Create = ptr("echo step")
+	old.Connection.Proxy = &ProxyConnection{endpoint: old.Connection.endpoint}
+	state := State{Args: old, Outputs: run.Outputs{Stdout: "from the first run"}}
+
+	retuned := old
+	retuned.Connection.PerDialTimeout, retuned.Connection.DialErrorLimit = ptr(2), ptr(0)
+	proxy := *old.Connection.Proxy
+	proxy.PerDialTimeout = ptr(3)
+	retuned.Connection.Proxy = &proxy
+	retuned.Environment = map[string]string{}
+	resp, err := (&Command{}).Update(context.Background(),
+		infer.UpdateRequest[Args, State]{Inputs: retuned, State: state})
+	if err != nil {
+		t.Fatalf("retuning the dial must not run the command: %v", err)
+	}
+	if resp.Output.Stdout != "from the first run" || *resp.Output.Connection.PerDialTimeout != 2 {
+		t.Errorf("the new tuning is recorded, the old output kept: %+v", resp.Output)
+	}
+
+	for name, change := range map[string]func(*Args){
+		"command": func(a *Args) { a.Create = ptr("echo other step") },
+		"host":    func(a *Args) { a.Connection.Host = "127.0.0.2" },
+		"env":     func(a *Args) { a.Environment = map[string]string{"A": "1"} },
+	} {
+		changed := retuned
+		change(&changed)
+		if _, err := (&Command{}).Update(context.Background(),
+			infer.UpdateRequest[Args, State]{Inputs: changed, State: state}); err == nil {
+			t.Errorf("a changed %s must run the command (and fail to dial here)", name)
+		}
 	}
 }
