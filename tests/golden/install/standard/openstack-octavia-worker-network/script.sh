@@ -148,7 +148,9 @@ converge octavia-worker /etc/octavia/octavia.conf /etc/octavia/certs/server_ca.c
 converge octavia-health-manager /etc/octavia/octavia.conf /etc/octavia/certs/server_ca.cert.pem /etc/octavia/certs/server_ca.key.pem /etc/octavia/certs/client_ca.cert.pem /etc/octavia/certs/client.cert-and-key.pem
 converge octavia-housekeeping /etc/octavia/octavia.conf /etc/octavia/certs/server_ca.cert.pem /etc/octavia/certs/server_ca.key.pem /etc/octavia/certs/client_ca.cert.pem /etc/octavia/certs/client.cert-and-key.pem
 hm_listening() { ss -Hlun "sport = :5555" | grep -q "$IP:5555"; }
-retry 30 2 hm_listening || { echo "octavia-health-manager does not listen on $IP:5555" >&2; exit 1; }
+# A started unit is not a listening one: on a starved TCG controller the health manager
+# took 4 min from start to bind, so wait up to 15.
+retry 180 5 hm_listening || { echo "octavia-health-manager does not listen on $IP:5555" >&2; exit 1; }
 echo "octavia on $(hostname): o-hm0 $IP wired, worker, health manager, housekeeping running"
 echo "== $(date -Is) openstack-octavia-worker-network done"
 
