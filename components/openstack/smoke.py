@@ -7,7 +7,10 @@ from collections.abc import Sequence
 import pulumi
 
 from components.openstack.service import Service, ServiceArgs
-from components.openstack.step import InstallNode, Step
+from components.openstack.step import ConfigFile, InstallNode, Step
+from components.render import render
+
+STATES_HELPER = "/usr/local/sbin/osl-service-states"
 
 
 def expected_services(nodes: Sequence[InstallNode]) -> dict[str, list[tuple[str, str]]]:
@@ -36,6 +39,9 @@ class SmokeCheck(Service):
         super().__init__("SmokeCheck", name, args, opts)
         self.check = self.step("check", args.controller(), "smoke/check.sh.j2",
                                context={"expected_services": expected_services(args.nodes),
-                                        "amphora": amphora},
+                                        "amphora": amphora, "states": STATES_HELPER},
+                               files=lambda _secrets: [ConfigFile(
+                                   STATES_HELPER, render("smoke/osl-service-states.py.j2"),
+                                   mode="0755")],
                                after=list(args.after.values()))
         self.finish()

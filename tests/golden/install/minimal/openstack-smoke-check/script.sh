@@ -131,13 +131,13 @@ fail() { echo "SMOKE FAILED: $*" >&2; exit 1; }
 os token issue -f value -c expires >/dev/null || fail "token issue"
 echo "ok: token issue"
 
+install_bundle
 all_up() {  # all_up KIND: every service/agent of this kind reports up
   case "$1" in
-    compute) os compute service list -f value -c Binary -c Host -c State ;;
-    volume) os volume service list -f value -c Binary -c Host -c State ;;
-    network) os network agent list -f value -c Binary -c Host -c Alive -c State \
-               | awk '{print $1, $2, ($3 == "True" && $4 == "True") ? "up" : "down"}' ;;
-  esac > "/tmp/smoke-$1"
+    compute) os compute service list -f json ;;
+    volume) os volume service list -f json ;;
+    network) os network agent list -f json ;;
+  esac | /usr/local/sbin/osl-service-states > "/tmp/smoke-$1"
   [ -s "/tmp/smoke-$1" ] && ! grep -qv ' up$' "/tmp/smoke-$1"
 }
 retry 30 5 all_up compute || { cat /tmp/smoke-compute >&2; fail "compute services not all up"; }
