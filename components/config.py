@@ -99,8 +99,8 @@ KEYS: tuple[Key, ...] = (
         "overlay: the web servers' image: build (a tiny busybox image from Debian packages, "
         "fast under nested emulation) or an http(s) URL of a cloud image with cloud-init."),
     Key("lbTimeoutMinutes", p.integer(5, 600), "120",
-        "overlay: how long Pulumi waits for each load balancer object and server (amphorae "
-        "and servers boot in minutes on KVM, far longer under nested emulation)."),
+        "overlay: how long Pulumi waits for each load balancer object, server, port and "
+        "router interface (minutes on KVM, far longer under nested emulation)."),
 )
 
 KEYS_BY_NAME = {k.name: k for k in KEYS}

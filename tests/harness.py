@@ -36,6 +36,8 @@ class Registered:
     inputs: dict[str, Any]
     secret_outputs: list[str]
     custom: bool
+    # customTimeouts as sent: {"create": "120m", ...}, only the ones set
+    timeouts: dict[str, str] = field(default_factory=dict)
 
 
 def _command_stdout(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
@@ -164,6 +166,8 @@ class RecordingMonitor(MockMonitor):
             inputs=_struct_to_dict(request.object),
             secret_outputs=list(request.additionalSecretOutputs),
             custom=request.custom,
+            timeouts={k: getattr(request.customTimeouts, k) for k in ("create", "update", "delete")
+                      if getattr(request.customTimeouts, k)},
         ))
         return response
 

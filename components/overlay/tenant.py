@@ -80,7 +80,12 @@ class Tenant(pulumi.ComponentResource):
                 name=role, opts=pulumi.InvokeOutputOptions(provider=args.admin)).id,
             opts=admin) for role in ROLES]
         self.provider = self._tenant_provider(name, grants)
-        own = pulumi.ResourceOptions(parent=self, provider=self.provider)
+        # Ports and router interfaces wait for their agents, and under nested emulation
+        # neutron answers in minutes: the provider's 10 min defaults ran out on this host.
+        patience = f"{args.timeout_minutes}m"
+        own = pulumi.ResourceOptions(parent=self, provider=self.provider,
+                                     custom_timeouts=pulumi.CustomTimeouts(
+                                         create=patience, update=patience, delete=patience))
 
         self.flavor_spec = TINY if args.web_image == "build" else SMALL
         flavor = openstack.compute.Flavor(
@@ -150,7 +155,6 @@ class Tenant(pulumi.ComponentResource):
             f"{server_name}-port", name=f"{server_name}-port", network_id=network.id,
             fixed_ips=[{"subnet_id": self.subnet.id}], security_group_ids=[secgroup.id],
             opts=own)
-        timeout = f"{self.args.timeout_minutes}m"
         server = openstack.compute.Instance(
             server_name, name=server_name, image_id=image.image_id, flavor_id=flavor.id,
             key_pair=keypair.name, networks=[{"port": port.id}],
@@ -158,8 +162,7 @@ class Tenant(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(own, pulumi.ResourceOptions(
                 # The router interface first: the server asks the metadata service (through
                 # the router) for its user-data while it boots.
-                depends_on=[attached],
-                custom_timeouts=pulumi.CustomTimeouts(create=timeout, delete=timeout))))
+                depends_on=[attached])))
         floating = openstack.networking.FloatingIp(
             f"{server_name}-fip", pool=self.args.underlay.external_network,
             port_id=port.id, opts=pulumi.ResourceOptions.merge(

@@ -227,3 +227,22 @@ def test_a_missing_or_wrong_underlay_output_is_named(underlay_outputs, path, val
     with pytest.raises(ValueError) as raised:
         run()
     assert f"underlay stack 'dev': output {named}" in str(raised.value)
+
+
+@pulumi.runtime.test
+def test_everything_that_waits_on_the_cloud_gets_the_configured_patience(underlay_outputs):
+    monitor = _overlay(underlay_outputs, {"lbTimeoutMinutes": "45"})
+
+    def check(_):
+        waiting = ("networking/port:Port", "networking/routerInterface:RouterInterface",
+                   "networking/router:Router", "networking/subnet:Subnet",
+                   "compute/instance:Instance", "loadbalancer/loadBalancer:LoadBalancer",
+                   "loadbalancer/member:Member", "loadbalancer/monitor:Monitor")
+        for typ in waiting:
+            found = monitor.of_type(f"openstack:{typ}")
+            assert found, typ
+            for r in found:
+                assert r.timeouts.get("create") == "45m", (r.name, r.timeouts)
+                assert r.timeouts.get("delete") == "45m", (r.name, r.timeouts)
+
+    return stack_outputs().apply(check)
