@@ -83,9 +83,11 @@ class Tenant(pulumi.ComponentResource):
         # Ports and router interfaces wait for their agents, and under nested emulation
         # neutron answers in minutes: the provider's 10 min defaults ran out on this host.
         patience = f"{args.timeout_minutes}m"
+        # Not `update`: ports and most networking resources have no update timeout, and the
+        # engine warns on each update that sets one.
         own = pulumi.ResourceOptions(parent=self, provider=self.provider,
                                      custom_timeouts=pulumi.CustomTimeouts(
-                                         create=patience, update=patience, delete=patience))
+                                         create=patience, delete=patience))
 
         self.flavor_spec = TINY if args.web_image == "build" else SMALL
         flavor = openstack.compute.Flavor(
