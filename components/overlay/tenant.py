@@ -82,9 +82,8 @@ class Tenant(pulumi.ComponentResource):
         self.provider = self._tenant_provider(name, grants)
         # Ports and router interfaces wait for their agents, and under nested emulation
         # neutron answers in minutes: the provider's 10 min defaults ran out on this host.
+        # No `update`: most networking resources have none, and the engine warns on each.
         patience = f"{args.timeout_minutes}m"
-        # Not `update`: ports and most networking resources have no update timeout, and the
-        # engine warns on each update that sets one.
         own = pulumi.ResourceOptions(parent=self, provider=self.provider,
                                      custom_timeouts=pulumi.CustomTimeouts(
                                          create=patience, delete=patience))

@@ -127,11 +127,11 @@ SQL
 identity() { /usr/local/sbin/osl-identity "$@"; }
 # The install's acceptance: any failure here fails `pulumi up`.
 fail() { echo "SMOKE FAILED: $*" >&2; exit 1; }
+install_bundle
 
 os token issue -f value -c expires >/dev/null || fail "token issue"
 echo "ok: token issue"
 
-install_bundle
 all_up() {  # all_up KIND: every service/agent of this kind reports up
   case "$1" in
     compute) os compute service list -f json ;;
