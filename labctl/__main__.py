@@ -9,6 +9,7 @@ import sys
 
 from labctl.access import (remove_cloud_files, remove_ssh_files, where_to_ssh,
                            write_cloud_files, write_ssh_files, write_tenant_files)
+from labctl.domains import node_domains, start_stopped_nodes
 from labctl.locks import lock_dir, remove_stale_locks
 from labctl.workspace import open_stack
 
@@ -27,6 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.operation == "preview":
         stack.preview(diff=True, **echo)
     elif args.operation == "up":
+        for name in start_stopped_nodes(node_domains(args.stack, stack.outputs())):
+            print(f"labctl: started {name}, which was shut off with autostart on (libvirtd "
+                  "was restarted without a reboot); the steps wait for its services",
+                  file=sys.stderr)
         outputs = stack.up(**echo).outputs
         directory = write_ssh_files(args.stack, outputs)
         if directory:
