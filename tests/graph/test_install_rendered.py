@@ -201,6 +201,35 @@ def test_service_users_authenticate_with_their_own_password(install):
         "/etc/neutron/neutron.conf", "/etc/cinder/cinder.conf"}
 
 
+def test_services_call_each_other_on_internal_endpoints(install):
+    """The catalog's public URLs are the TLS proxy, signed by the lab CA that the nodes'
+    services do not trust: a service that looks another up as `public` (neutron's,
+    cinder's and nova's defaults) fails. Neutron's port events to Nova did, and every guest
+    waited until vif_plugging_timeout."""
+    pinned = {("/etc/neutron/neutron.conf", "nova", "endpoint_type"): "internal",
+              ("/etc/nova/nova.conf", "cinder", "catalog_info"): "volumev3::internalURL",
+              ("/etc/cinder/cinder.conf", "nova", "interface"): "internal"}
+    seen = set()
+    for step, f in bundle_files(install):
+        if not INI.match(f.path):
+            continue
+        cfg = ini(f)
+        for section in cfg.sections():
+            for key in ("endpoint_type", "interface", "valid_interfaces", "catalog_info"):
+                value = cfg[section].get(key)
+                if value is None:
+                    continue
+                where = f"{step.name}: {f.path} [{section}] {key}"
+                assert "public" not in value, where
+                if (f.path, section, key) in pinned:
+                    assert value == pinned[(f.path, section, key)], where
+                    seen.add((f.path, section, key))
+        for path, section, key in pinned:
+            if f.path == path and section in cfg and "auth_type" in cfg[section]:
+                assert key in cfg[section], f"{step.name}: {path} [{section}] lacks {key}"
+    assert seen == set(pinned)
+
+
 def test_databases_and_message_queue_urls_carry_the_generated_passwords(install):
     checked = 0
     for step, f in bundle_files(install):
