@@ -25,8 +25,9 @@ def node_domains(stack: str, outputs: dict) -> list[str]:
     GCP, an overlay or a stack never brought up)."""
     if getattr(outputs.get("underlay"), "value", None) != "local":
         return []
+    ready = outputs.get("ready")
     # Named as components.lab_nodes.LabContext.prefix and KvmNode name them.
-    return [f"osl-{stack}-{node}" for node in (outputs["ready"].value or {})]
+    return [f"osl-{stack}-{node}" for node in ((ready.value if ready else None) or {})]
 
 
 def start_stopped_nodes(domains: list[str]) -> list[str]:

@@ -43,6 +43,7 @@ def test_node_domains_come_from_a_local_underlays_outputs():
     assert node_domains("dev", {**outputs, "underlay": out("metal")}) == []
     assert node_domains("dev-overlay", {"vip_url": out("http://x/")}) == []
     assert node_domains("new", {}) == []
+    assert node_domains("half", {"underlay": out("local")}) == []
 
 
 def test_only_this_labs_stopped_autostart_nodes_are_started(virsh):
