@@ -6,18 +6,9 @@ them step after step. `up` starts them first, like a boot would."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
-from labctl.leftovers import URI
-
-
-def _names(*args: str) -> list[str]:
-    done = subprocess.run(["virsh", "-c", URI, "list", "--name", *args],
-                          capture_output=True, text=True, timeout=120)
-    if done.returncode != 0:
-        return []  # no libvirt here (a metal or GCP underlay, a test machine): nothing to do
-    return [line.strip() for line in done.stdout.splitlines() if line.strip()]
+from labctl.leftovers import virsh
 
 
 def node_domains(stack: str, outputs: dict) -> list[str]:
@@ -33,12 +24,13 @@ def node_domains(stack: str, outputs: dict) -> list[str]:
 def start_stopped_nodes(domains: list[str]) -> list[str]:
     """Starts those of `domains` that are shut off with autostart on; returns their names.
     A domain with autostart off was stopped on purpose and is left alone."""
-    if not domains or shutil.which("virsh") is None:
+    if not domains:
         return []
-    started = []
-    for name in _names("--inactive", "--autostart"):
-        if name in domains:
-            subprocess.run(["virsh", "-c", URI, "start", name], capture_output=True,
-                           text=True, timeout=300, check=True)
-            started.append(name)
+    try:
+        stopped = virsh("list", "--name", "--inactive", "--autostart")
+    except (OSError, subprocess.CalledProcessError):
+        return []  # no libvirt here (a metal or GCP underlay, a test machine): nothing to do
+    started = [name for name in stopped if name in domains]
+    for name in started:
+        virsh("start", name)
     return started
