@@ -11,27 +11,17 @@ from __future__ import annotations
 import subprocess
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from components.paths import ssh_dir
 from labctl.workspace import open_stack
+from tests.e2e.cloud_api import CloudApi
 
 pytestmark = pytest.mark.e2e
 
 UNDERLAY, OVERLAY = "dev", "dev-overlay"
 SSH_CONFIG = ssh_dir(UNDERLAY) / "config"
-
-
-def _controller(*args: str) -> str:
-    """The OpenStack CLI as the admin, on the controller (its own clouds.yaml)."""
-    cmd = ("OS_CLOUD=admin OS_CLIENT_CONFIG_FILE=/etc/openstack-lab/clouds.yaml "
-           "openstack " + " ".join(args))
-    done = subprocess.run(["ssh", "-F", str(SSH_CONFIG), "controller", "sudo", "sh", "-c",
-                           f"'{cmd}'"], capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 def _answers(url: str, count: int) -> list[str]:
@@ -46,16 +36,21 @@ def _answers(url: str, count: int) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def overlay(tmp_path_factory):
+def cloud():
     if not SSH_CONFIG.exists():
         pytest.skip(f"the {UNDERLAY} lab is not up ({SSH_CONFIG} missing): run `make up` first")
+    return CloudApi(open_stack(UNDERLAY).outputs()["openstack"].value)
+
+
+@pytest.fixture(scope="module")
+def overlay(cloud):
     stack = open_stack(OVERLAY)
     yield stack
     stack.destroy(on_output=print)
-    servers = _controller("server", "list", "--all-projects", "-f", "value", "-c", "Name")
-    assert "web-" not in servers and "amphora-" not in servers
-    assert "demo" not in _controller("project", "list", "-f", "value", "-c", "Name").split()
-    assert _controller("loadbalancer", "list", "-f", "value", "-c", "id").strip() == ""
+    servers = cloud.server_names()
+    assert not [s for s in servers if s.startswith(("web-", "amphora-"))], servers
+    assert "demo" not in cloud.project_names()
+    assert cloud.load_balancers() == []
 
 
 def test_up_creates_everything_and_the_vip_is_round_robin(overlay):
@@ -66,7 +61,7 @@ def test_up_creates_everything_and_the_vip_is_round_robin(overlay):
     assert all(a != b for a, b in zip(answers, answers[1:]))
 
 
-def test_a_stopped_backend_is_marked_error_and_gets_no_traffic(overlay, tmp_path):
+def test_a_stopped_backend_is_marked_error_and_gets_no_traffic(overlay, cloud, tmp_path):
     outputs = overlay.outputs()
     key = tmp_path / "id"
     key.touch(mode=0o600)
@@ -78,8 +73,7 @@ def test_a_stopped_backend_is_marked_error_and_gets_no_traffic(overlay, tmp_path
     deadline = time.monotonic() + 600
     status = ""
     while time.monotonic() < deadline:
-        status = _controller("loadbalancer", "member", "show", "web-lb-pool", "web-2",
-                             "-f", "value", "-c", "operating_status").strip()
+        status = cloud.member_status("web-lb-pool", "web-2")
         if status == "ERROR":
             break
         time.sleep(10)
