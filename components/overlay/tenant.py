@@ -82,11 +82,17 @@ class Tenant(pulumi.ComponentResource):
         self.provider = self._tenant_provider(name, grants)
         # Ports and router interfaces wait for their agents, and under nested emulation
         # neutron answers in minutes: the provider's 10 min defaults ran out on this host.
-        # No `update`: most networking resources have none, and the engine warns on each.
+        # Only the timeouts each resource has (the engine warns about every other one):
+        # no `update` on most networking resources, only `delete` on security groups and
+        # their rules, none on keypairs.
         patience = f"{args.timeout_minutes}m"
         own = pulumi.ResourceOptions(parent=self, provider=self.provider,
                                      custom_timeouts=pulumi.CustomTimeouts(
                                          create=patience, delete=patience))
+        own_delete_only = pulumi.ResourceOptions(
+            parent=self, provider=self.provider,
+            custom_timeouts=pulumi.CustomTimeouts(delete=patience))
+        own_untimed = pulumi.ResourceOptions(parent=self, provider=self.provider)
 
         self.flavor_spec = TINY if args.web_image == "build" else SMALL
         flavor = openstack.compute.Flavor(
@@ -113,12 +119,12 @@ class Tenant(pulumi.ComponentResource):
         attached = openstack.networking.RouterInterface(
             f"{name}-router-interface", router_id=router.id, subnet_id=self.subnet.id,
             opts=own)
-        secgroup = self._security_group(name, own)
+        secgroup = self._security_group(name, own_delete_only)
         keys = SshKeyPair(f"{name}-ssh", comment=f"{args.name}@openstack-lab",
                           opts=pulumi.ResourceOptions(parent=self))
         self.private_key = keys.private_key
         keypair = openstack.compute.Keypair(f"{name}-keypair", name=f"{args.name}-key",
-                                            public_key=keys.public_key, opts=own)
+                                            public_key=keys.public_key, opts=own_untimed)
         self.backends = [
             self._backend(server, network, secgroup, flavor, image, keypair, attached, own)
             for server in args.servers]

@@ -246,3 +246,21 @@ def test_everything_that_waits_on_the_cloud_gets_the_configured_patience(underla
                 assert r.timeouts.get("delete") == "45m", (r.name, r.timeouts)
 
     return stack_outputs().apply(check)
+
+
+@pulumi.runtime.test
+def test_no_resource_gets_a_timeout_its_provider_ignores(underlay_outputs):
+    # The engine warns about each ignored one (9 warnings on the first overlay up).
+    monitor = _overlay(underlay_outputs, {"lbTimeoutMinutes": "45"})
+
+    def check(_):
+        supported = {"networking/secGroup:SecGroup": {"delete"},
+                     "networking/secGroupRule:SecGroupRule": {"delete"},
+                     "compute/keypair:Keypair": set()}
+        for typ, keys in supported.items():
+            found = monitor.of_type(f"openstack:{typ}")
+            assert found, typ
+            for r in found:
+                assert {k for k, v in r.timeouts.items() if v} == keys, (r.name, r.timeouts)
+
+    return stack_outputs().apply(check)
