@@ -70,7 +70,9 @@ def test_a_stopped_backend_is_marked_error_and_gets_no_traffic(overlay, cloud, t
     subprocess.run(["ssh", "-i", str(key), "-o", "StrictHostKeyChecking=no",
                     "-o", "UserKnownHostsFile=/dev/null", f"root@{web2}",
                     'kill "$(cat /run/web-http.pid)"'], check=True, timeout=300)
-    deadline = time.monotonic() + 600
+    # The monitor needs ~30 s (delay 10, 2 retries); one API call on a TCG controller can
+    # take minutes.
+    deadline = time.monotonic() + 1800
     status = ""
     while time.monotonic() < deadline:
         status = cloud.member_status("web-lb-pool", "web-2")
