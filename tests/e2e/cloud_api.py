@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import ssl
-import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
@@ -22,10 +21,7 @@ class CloudApi:
         self._region = openstack["region"]
         self._admin = openstack["admin"]
         self._timeout = timeout
-        with tempfile.NamedTemporaryFile("w", suffix=".pem") as ca:
-            ca.write(openstack["ca_cert"])
-            ca.flush()
-            self._tls = ssl.create_default_context(cafile=ca.name)
+        self._tls = ssl.create_default_context(cadata=openstack["ca_cert"])
         self._token = ""
         self._endpoints: dict[str, str] = {}
 
