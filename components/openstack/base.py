@@ -27,6 +27,7 @@ class NodeBase(Service):
                               render("base/apt-cache.conf.j2", cloud=cloud, port=port))])
         self.packages = {}
         self.time = {}
+        self.foreign = {}
         for node in args.nodes:
             proxy = node.name != ctl.name
             files = self._node_files(node, proxy, port)
@@ -40,6 +41,13 @@ class NodeBase(Service):
                 f"time-{node.name}", node, "base/chrony.sh.j2",
                 files=lambda _, c=chrony: [ConfigFile(
                     "/etc/chrony/conf.d/openstack-lab.conf", c)],
+                after=[self.packages[node.name]])
+            # Nothing builds on this step: it only stops what the node must not run, so
+            # adding or changing it never re-runs the install.
+            self.foreign[node.name] = self.step(
+                f"foreign-services-{node.name}", node, "base/foreign-services.sh.j2",
+                context={"foreign": packages.foreign_to(node.roles),
+                         "own": packages.for_roles(node.roles)},
                 after=[self.packages[node.name]])
         self.finish()
 

@@ -49,6 +49,11 @@ def all_roles() -> list[str]:
     return for_roles(BY_ROLE)
 
 
+def foreign_to(roles: Iterable[str]) -> list[str]:
+    """Packages the shared image carries that a node with these roles does not run."""
+    return sorted(set(all_roles()) - set(for_roles(roles)))
+
+
 def image_preseed() -> str:
     """The install step's preseeds for an image shared by all nodes: node-specific answers
     get neutral values (the install step re-preseeds and writes whole config files)."""

@@ -86,6 +86,32 @@ def test_every_step_on_a_node_runs_after_that_nodes_packages(install):
         assert packages in install.ancestors(step.name), step.name
 
 
+def test_every_node_masks_the_services_of_roles_it_lacks_and_nothing_waits_for_that(install):
+    """The shared image ships every role's units; a node stops the foreign ones in a leaf
+    step (adding or changing it never re-runs the install behind it)."""
+    for node in install.nodes:
+        name = f"openstack-base-foreign-services-{node}"
+        step = install.steps[name]
+        assert step.node == node
+        assert step.after == {f"openstack-base-packages-{node}"}
+        assert not any(name in s.after for s in install.steps.values())
+        foreign, own = (packages_of(step.body, f"mapfile -t {kind} < <(units ")
+                        for kind in ("foreign", "own"))
+        roles = install.nodes[node]["roles"]
+        assert foreign and own and not foreign & own
+        if "controller" in roles:
+            assert "keystone" in own
+        else:
+            assert {"keystone", "rabbitmq-server", "mariadb-server"} <= foreign
+        assert ("nova-compute" in own) == ("compute" in roles)
+        assert ("nova-compute" in foreign) == ("compute" not in roles)
+
+
+def packages_of(body: str, prefix: str) -> set[str]:
+    line = next(line for line in body.splitlines() if line.startswith(prefix))
+    return set(line.removeprefix(prefix).removesuffix(")").split())
+
+
 def test_nova_discovers_hosts_after_every_compute_node(install):
     computes = install.with_role("compute")
     assert computes

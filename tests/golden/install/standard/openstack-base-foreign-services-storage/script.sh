@@ -1,0 +1,171 @@
+#!/bin/bash
+# openstack-lab step openstack-base-foreign-services-storage on storage. Idempotent: every action checks first.
+# Re-run by hand: sudo bash /var/lib/openstack-lab/steps/openstack-base-foreign-services-storage.sh
+set -euo pipefail
+umask 022
+install -d -m 0750 /var/log/openstack-lab
+exec > >(tee -a "/var/log/openstack-lab/openstack-base-foreign-services-storage.log") 2>&1
+echo "== $(date -Is) openstack-base-foreign-services-storage on storage"
+SECRET_DIR=/etc/openstack-lab/secrets
+CHANGED=()
+
+# retry ATTEMPTS DELAY CMD...: bounded retries for waits; the condition is re-evaluated on
+# every attempt.
+retry() {
+  local attempts=$1 delay=$2 i
+  shift 2
+  for ((i = 1; i <= attempts; i++)); do
+    if "$@"; then return 0; fi
+    [ "$i" -lt "$attempts" ] && sleep "$delay"
+  done
+  echo "gave up after $attempts attempts: $*" >&2
+  return 1
+}
+
+# secret NAME: a secret from the bundle (mode 0600); never echo it.
+secret() { cat "$SECRET_DIR/$1"; }
+
+# install_bundle: install the files on stdin (`file PATH MODE OWNER GROUP BASE64` lines);
+# only files whose content or metadata differ are rewritten, and they are listed in CHANGED.
+install_bundle() {
+  local kind path mode owner group data tmp
+  while read -r kind path mode owner group data; do
+    [ "$kind" = file ] || { echo "bad bundle line for $path" >&2; return 1; }
+    install -d "$(dirname "$path")"
+    tmp=$(mktemp "$path.XXXXXX")
+    printf '%s' "$data" | base64 -d > "$tmp"
+    chown "$owner:$group" "$tmp"
+    chmod "$mode" "$tmp"
+    if [ -f "$path" ] && cmp -s "$tmp" "$path" \
+        && [ "$(stat -c '%a %U %G' "$path")" = "$(stat -c '%a %U %G' "$tmp")" ]; then
+      rm -f "$tmp"
+      echo "unchanged: $path"
+    else
+      mv -f "$tmp" "$path"
+      CHANGED+=("$path")
+      echo "changed: $path"
+    fi
+  done
+}
+
+# changed PATH...: true if the bundle rewrote any of these files.
+changed() {
+  local want got
+  for want in "$@"; do
+    for got in "${CHANGED[@]+"${CHANGED[@]}"}"; do
+      [ "$want" = "$got" ] && return 0
+    done
+  done
+  return 1
+}
+
+# converge UNIT PATH...: (re)start UNIT unless it already runs with exactly these files.
+# The stamp records what the unit was last started with, so a step killed between writing
+# a file and restarting the unit still restarts it on the next run.
+converge() {
+  local unit=$1 stamp want
+  shift
+  stamp=/var/lib/openstack-lab/applied/$unit
+  # Files that do not exist (e.g. an optional /etc/default/<unit>) count as absent.
+  # Owner and mode count too: a service that could not read its file must restart.
+  want=$(for f in "$@"; do [ ! -e "$f" ] || { stat -c '%n %a %U %G' "$f"; cat "$f"; }; done \
+    | sha256sum | cut -d' ' -f1)
+  install -d -m 0700 "$(dirname "$stamp")"
+  # Python services take minutes to start on small or emulated (TCG) nodes, and far more
+  # on a busy TCG controller: a start timeout kills a half-started service and begins
+  # again from zero, which never converges. systemd's 90 s default would fail notify-type
+  # units such as nova-conductor; an hour only bounds a service that truly hangs.
+  local dropin=/etc/systemd/system/$unit.service.d/openstack-lab.conf
+  local timeouts='[Service]\nTimeoutStartSec=3600\n'
+  # shellcheck disable=SC2059 # the format is ours
+  if [ "$(cat "$dropin" 2>/dev/null)" != "$(printf "$timeouts")" ]; then
+    install -d "$(dirname "$dropin")"
+    # shellcheck disable=SC2059
+    printf "$timeouts" > "$dropin"
+    systemctl daemon-reload
+  fi
+  systemctl enable "$unit" >/dev/null 2>&1 || true
+  if ! systemctl is-active --quiet "$unit" || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "restarting $unit"
+    systemctl restart "$unit"
+  fi
+  retry 30 2 systemctl is-active --quiet "$unit" \
+    || { journalctl -u "$unit" -n 30 --no-pager >&2; return 1; }
+  echo "$want" > "$stamp"
+}
+
+apt_install() {
+  DEBIAN_FRONTEND=noninteractive apt-get -y -q --no-install-recommends \
+    -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef \
+    -o Dpkg::Options::=--force-confold install "$@"
+}
+
+# wait_http URL: an API answers (any HTTP status below 500).
+wait_http() {
+  retry 90 2 sh -c 'code=$(curl -s -o /dev/null -w "%{http_code}" --max-time 10 "$1") && [ "$code" -ge 200 ] && [ "$code" -lt 500 ]' _ "$1" \
+    || { echo "no answer from $1" >&2; return 1; }
+}
+
+# os ARGS...: the openstack client as the cloud admin (credentials from a 0600 file).
+os() { OS_CLOUD=admin OS_CLIENT_CONFIG_FILE=/etc/openstack-lab/clouds.yaml openstack "$@"; }
+
+# ensure_db NAME SECRET [USER]: database NAME and its user (default: NAME), password from
+# the secret, passed to mysql on stdin, never in argv.
+ensure_db() {
+  local db=$1 pass user=${3:-$1}
+  pass=$(secret "$2")
+  mysql --protocol=socket -u root <<SQL
+CREATE DATABASE IF NOT EXISTS \`$db\`;
+CREATE USER IF NOT EXISTS '$user'@'%' IDENTIFIED BY '$pass';
+ALTER USER '$user'@'%' IDENTIFIED BY '$pass';
+GRANT ALL PRIVILEGES ON \`$db\`.* TO '$user'@'%';
+SQL
+}
+
+# identity ARGS...: idempotent Keystone registration (users, services, endpoints); see
+# templates/keystone/osl-identity.py.j2.
+identity() { /usr/local/sbin/osl-identity "$@"; }
+# One image carries every role's packages, and the Debian units were written for
+# all-in-one hosts: nova-compute and the OVS agent `Wants=` keystone, rabbitmq-server and
+# mysql, and SysV scripts such as neutron-periodic-workers start at every boot. On a node
+# without those roles they start with package defaults, and keystone's uwsgi respawns its
+# crashing workers for ever (a whole vCPU on a compute node). Masked, nothing starts them.
+
+# units PACKAGE...: the services (systemd units and SysV scripts) the installed packages ship.
+units() {
+  local pkg path
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || continue
+    while read -r path; do
+      case $path in
+        */systemd/system/*@.service) ;;
+        # Boot plumbing stays as the image left it, whichever package brought it.
+        */systemd/system/lvm2-*|*/systemd/system/blk-availability.service) ;;
+        */systemd/system/*.service) [ -L "$path" ] || basename "$path" ;;
+        /etc/init.d/*) echo "$(basename "$path").service" ;;
+      esac
+    done < <(dpkg -L "$pkg")
+  done | sort -u
+}
+
+mapfile -t foreign < <(units cinder-api cinder-scheduler glance keystone mariadb-server memcached neutron-api neutron-dhcp-agent neutron-l3-agent neutron-metadata-agent neutron-openvswitch-agent neutron-periodic-workers neutron-rpc-server nginx nova-api nova-compute nova-compute-qemu nova-conductor nova-consoleproxy nova-scheduler octavia-api octavia-health-manager octavia-housekeeping octavia-worker openstack-dashboard-apache openvswitch-switch placement-api python3-cinderclient python3-memcache python3-octaviaclient python3-osc-placement python3-pymysql rabbitmq-server)
+mapfile -t own < <(units chrony cinder-volume crudini curl lvm2 open-iscsi python3-openstackclient tgt thin-provisioning-tools)
+# A unit this node runs is never masked, even when a foreign package ships it too.
+mapfile -t mask < <(comm -23 <(printf '%s\n' "${foreign[@]+"${foreign[@]}"}" | sort -u) \
+  <(printf '%s\n' "${own[@]+"${own[@]}"}" | sort -u) | grep -v '^$' || true)
+
+masked=()
+for unit in "${mask[@]+"${mask[@]}"}"; do
+  [ "$(systemctl is-enabled "$unit" 2>/dev/null)" = masked ] && continue
+  systemctl mask --now "$unit" >/dev/null
+  masked+=("$unit")
+done
+# A role this node gained since: its units come back.
+for unit in "${own[@]+"${own[@]}"}"; do
+  [ "$(systemctl is-enabled "$unit" 2>/dev/null)" = masked ] || continue
+  systemctl unmask "$unit" >/dev/null
+  echo "unmasked: $unit"
+done
+echo "foreign services: ${#mask[@]} masked on $(hostname) (${#masked[@]} newly: ${masked[*]:-none})"
+echo "== $(date -Is) openstack-base-foreign-services-storage done"
+
