@@ -166,9 +166,12 @@ class Tenant(pulumi.ComponentResource):
             server_name, name=server_name, image_id=image.image_id, flavor_id=flavor.id,
             key_pair=keypair.name, networks=[{"port": port.id}],
             user_data=render("overlay/web-user-data.sh.j2", server=server_name),
+            # Identity and user-data on a CD: no network path to the metadata service
+            # needed (on a TCG lab without cx16 neutron's metadata proxy cannot run).
+            config_drive=True,
             opts=pulumi.ResourceOptions.merge(own, pulumi.ResourceOptions(
-                # The router interface first: the server asks the metadata service (through
-                # the router) for its user-data while it boots.
+                # The router interface first: without a config drive (a cloud image that
+                # ignores it) the server asks the metadata service through the router.
                 depends_on=[attached])))
         floating = openstack.networking.FloatingIp(
             f"{server_name}-fip", pool=self.args.underlay.external_network,

@@ -19,6 +19,9 @@ RECIPE = ("build-web-image.sh", "web-init.sh")  # under scripts/image/
 # Nova boots the kernel with this (image property os_command_line); web-init.sh logs to
 # ttyS0 too, which `openstack console log show` reads.
 KERNEL_COMMAND_LINE = "console=tty0 console=ttyS0"
+# The config drive as a virtio-scsi CD: the image carries drivers for virtio only (the
+# default IDE or SATA CD would need the ATA stack).
+CONFIG_DRIVE_BUS = {"hw_cdrom_bus": "scsi", "hw_scsi_model": "virtio-scsi"}
 
 
 class WebImage(pulumi.ComponentResource):
@@ -53,7 +56,7 @@ class WebImage(pulumi.ComponentResource):
                 name, name=name, container_format="ami", disk_format="ami",
                 visibility="public", local_file_path=directory.apply(lambda d: f"{d}/disk.raw"),
                 properties={"kernel_id": kernel.id, "ramdisk_id": ramdisk.id,
-                            "os_command_line": KERNEL_COMMAND_LINE},
+                            "os_command_line": KERNEL_COMMAND_LINE, **CONFIG_DRIVE_BUS},
                 opts=glance)
         else:
             machine = openstack.images.Image(

@@ -49,7 +49,7 @@ PACKAGES=(
 )
 # Loaded by /init in this order after their dependencies (modules.dep is not shipped:
 # depmod writes it at install time; the modules' own "depends=" is read instead).
-MODULES=(virtio_net virtio_blk)
+MODULES=(virtio_net virtio_blk virtio_scsi sr_mod isofs)
 
 usage() {
   sed -n 's/^#   //p' "$SELF" >&2

@@ -3,8 +3,9 @@
 # /init of the web image (build-web-image.sh): PID 1 of a kernel + busybox initramfs that
 # Nova boots directly (kernel_id / ramdisk_id). In place of systemd and cloud-init, for
 # guests that run under TCG inside a TCG node: load the virtio modules, DHCP on eth0,
-# read the OpenStack metadata service (hostname, SSH key, user-data), run a `#!` user-data
-# script, start dropbear on port 22, then idle forever (PID 1 must never exit).
+# read Nova's config drive, or else the OpenStack metadata service (hostname, SSH key,
+# user-data), run a `#!` user-data script, start dropbear on port 22, then idle forever
+# (PID 1 must never exit).
 #
 # Progress goes to the serial console as `web-init: ...` lines (`openstack console log
 # show`), each with the seconds since boot. Kernel command line: web.metadata=URL
@@ -145,6 +146,55 @@ fetch() { # path file
   wget -q -T 10 -O "$2" "$METADATA$1" 2>/dev/null
 }
 
+# identity FQDN [KEY_FILE]: the hostname and root's SSH key, from either source.
+identity() {
+  name=${1%%.*}
+  if [ -n "$name" ]; then
+    hostname "$name"
+    echo "$name" >/etc/hostname
+    printf '127.0.0.1 localhost\n127.0.1.1 %s %s\n' "$1" "$name" >/etc/hosts
+    log "hostname $name"
+  fi
+  mkdir -p /root/.ssh
+  chmod 0700 /root /root/.ssh
+  if [ -n "${2:-}" ] && [ -s "$2" ]; then
+    cat "$2" >/root/.ssh/authorized_keys
+    chmod 0600 /root/.ssh/authorized_keys
+    log "ssh key installed for root"
+  else
+    log "no ssh key"
+  fi
+}
+
+# Nova's config drive: an ISO 9660 CD (virtio-scsi, from the image's hw_cdrom_bus) with
+# openstack/latest/{meta_data.json,user_data}. It needs no network path: on a TCG lab whose
+# nodes lack cx16, neutron's metadata proxy (haproxy) cannot run in the router namespace.
+read_config_drive() {
+  tries=0
+  # The SCSI scan runs after the module loads: give the CD a few seconds to appear.
+  while [ ! -b /dev/sr0 ] && [ "$tries" -lt 25 ]; do
+    tries=$((tries + 1))
+    sleep 0.2
+  done
+  [ -b /dev/sr0 ] || return 1
+  mkdir -p /run/config-drive
+  mount -t iso9660 -o ro /dev/sr0 /run/config-drive 2>/dev/null || return 1
+  dir=/run/config-drive/openstack/latest
+  if [ ! -f "$dir/meta_data.json" ]; then
+    umount /run/config-drive
+    return 1
+  fi
+  log "config drive found"
+  # meta_data.json is one line of JSON; the first key of public_keys is the keypair's.
+  fqdn=$(sed -n 's/.*"hostname": *"\([^"]*\)".*/\1/p' "$dir/meta_data.json")
+  sed -n 's/.*"public_keys": *{ *"[^"]*": *"\([^"]*\)".*/\1/p' "$dir/meta_data.json" \
+    | sed 's/\\n$//' >/run/ssh-key
+  identity "$fqdn" /run/ssh-key
+  [ ! -f "$dir/user_data" ] || cp "$dir/user_data" /run/user-data
+  umount /run/config-drive
+  return 0
+}
+
 # The metadata service may answer late (OVN's metadata agent, a slow nested node): up to
 # 60 x 5 s for the first answer; the rest is read once.
 read_metadata() {
@@ -158,23 +208,8 @@ read_metadata() {
     tries=$((tries + 1))
     sleep 5
   done
-  fqdn=$(head -n 1 /run/hostname)
-  name=${fqdn%%.*}
-  if [ -n "$name" ]; then
-    hostname "$name"
-    echo "$name" >/etc/hostname
-    printf '127.0.0.1 localhost\n127.0.1.1 %s %s\n' "$fqdn" "$name" >/etc/hosts
-    log "hostname $name"
-  fi
-  mkdir -p /root/.ssh
-  chmod 0700 /root /root/.ssh
-  if fetch /latest/meta-data/public-keys/0/openssh-key /run/ssh-key; then
-    cat /run/ssh-key >/root/.ssh/authorized_keys
-    chmod 0600 /root/.ssh/authorized_keys
-    log "ssh key installed for root"
-  else
-    log "metadata: no ssh key"
-  fi
+  fetch /latest/meta-data/public-keys/0/openssh-key /run/ssh-key || rm -f /run/ssh-key
+  identity "$(head -n 1 /run/hostname)" /run/ssh-key
   if fetch /openstack/latest/user_data /run/user-data.tmp; then
     mv /run/user-data.tmp /run/user-data
   else
@@ -229,12 +264,14 @@ main() {
   read_cmdline
   load_modules
   ip link set dev lo up
+  network=
   if iface=$(find_interface); then
     ip link set dev "$iface" up
-    start_dhcp "$iface" && read_metadata
+    start_dhcp "$iface" && network=up
   else
     log "no network interface"
   fi
+  read_config_drive || { [ -z "$network" ] || read_metadata; }
   run_user_data
   start_ssh
   log "ready"

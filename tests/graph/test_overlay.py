@@ -135,7 +135,7 @@ def test_load_balancer_objects_are_made_one_at_a_time(underlay_outputs):
 
 
 @pulumi.runtime.test
-def test_servers_boot_the_web_image_with_user_data(underlay_outputs):
+def test_servers_boot_the_web_image_with_user_data_on_a_config_drive(underlay_outputs):
     monitor = _overlay(underlay_outputs)
 
     def check(_):
@@ -144,12 +144,16 @@ def test_servers_boot_the_web_image_with_user_data(underlay_outputs):
         assert machine.inputs["diskFormat"] == "ami"
         assert machine.inputs["properties"]["kernel_id"] == "demo-web-image-kernel-id"
         assert machine.inputs["properties"]["ramdisk_id"] == "demo-web-image-ramdisk-id"
+        # The config drive on the one CD bus the image has a driver for.
+        assert machine.inputs["properties"]["hw_cdrom_bus"] == "scsi"
+        assert machine.inputs["properties"]["hw_scsi_model"] == "virtio-scsi"
         assert images["demo-web-image-kernel"].inputs["localFilePath"].endswith("/vmlinuz")
         for name in ("web-1", "web-2"):
             server = monitor.named(name)
             assert server.inputs["userData"].startswith("#!/bin/sh")
             assert "httpd -f -p 80" in server.inputs["userData"]
             assert server.inputs["imageId"] == "demo-web-image-id"
+            assert server.inputs["configDrive"] is True
             assert server.inputs["networks"] == [{"port": f"{name}-port-id"}]
             assert monitor.named("demo-router-interface").urn in server.dependencies
         flavor = monitor.named("demo-flavor")

@@ -5,6 +5,7 @@ hostname from the metadata — what the load balancer check later expects of web
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
@@ -58,20 +59,36 @@ def test_the_image_is_cached_by_its_recipe(image_dir):
     assert done.returncode == 0 and done.stdout.strip() == str(image_dir)
 
 
-def test_it_boots_and_serves_its_hostname_from_the_overlay_user_data(image_dir, tmp_path):
-    cgi = _metadata(tmp_path, "web-1", render("overlay/web-user-data.sh.j2", server="web-1"))
+def _config_drive(tmp: Path, hostname: str, user_data: str) -> Path:
+    """An ISO like Nova's config drive: label config-2, openstack/latest/*."""
+    latest = tmp / "cd" / "openstack" / "latest"
+    latest.mkdir(parents=True)
+    (latest / "meta_data.json").write_text(json.dumps({
+        "uuid": "0c2a5f4e-1d2b-4c53-9a0e-3f1f0d7c9b11", "name": hostname,
+        "hostname": f"{hostname}.novalocal",
+        "public_keys": {"demo-key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHRlc3Q test\n"}}))
+    (latest / "user_data").write_text(user_data)
+    iso = tmp / "config-drive.iso"
+    done = subprocess.run(["genisoimage", "-quiet", "-o", str(iso), "-V", "config-2", "-J",
+                           "-R", str(tmp / "cd")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return iso
+
+
+def _boot_and_get(image_dir: Path, tmp: Path, netdev: str, extra: list[str]) -> tuple[str, str]:
+    """Boot the image as Nova does (kernel, initrd, command line) and poll its HTTP port;
+    returns the first answer's body and the console log."""
     port = _free_port()
-    console = tmp_path / "console.log"
-    qemu_log = (tmp_path / "qemu.out").open("wb")
+    console = tmp / "console.log"
+    qemu_log = (tmp / "qemu.out").open("wb")
     qemu = subprocess.Popen([
         "qemu-system-x86_64", "-accel", "tcg", "-cpu", "qemu64,-cx16", "-m", "256",
         "-display", "none", "-monitor", "none", "-no-reboot", "-serial", f"file:{console}",
         "-kernel", str(image_dir / "vmlinuz"), "-initrd", str(image_dir / "initrd.img"),
         "-append", KERNEL_COMMAND_LINE,
         "-drive", f"file={image_dir / 'disk.raw'},format=raw,if=virtio,readonly=on",
-        "-netdev", f"user,id=n0,net=169.254.169.0/24,hostfwd=tcp:127.0.0.1:{port}-:80,"
-                   f"guestfwd=tcp:169.254.169.254:80-cmd:{cgi}",
-        "-device", "virtio-net-pci,netdev=n0"], stdout=qemu_log,
+        "-netdev", f"{netdev},hostfwd=tcp:127.0.0.1:{port}-:80",
+        "-device", "virtio-net-pci,netdev=n0", *extra], stdout=qemu_log,
         stderr=subprocess.STDOUT)
     try:
         deadline, body = time.monotonic() + BOOT_LIMIT_S, None
@@ -83,11 +100,34 @@ def test_it_boots_and_serves_its_hostname_from_the_overlay_user_data(image_dir, 
             except OSError:
                 time.sleep(1)
         log = console.read_text(errors="replace") if console.exists() else ""
-        qemu_out = (tmp_path / "qemu.out").read_text(errors="replace")
-        assert body == "web-1", f"no answer (qemu rc {qemu.poll()}: {qemu_out[-500:]}); " \
+        qemu_out = (tmp / "qemu.out").read_text(errors="replace")
+        assert body is not None, f"no answer (qemu rc {qemu.poll()}: {qemu_out[-500:]}); " \
             f"console:\n{log[-3000:]}"
-        assert "web-init: user-data started" in log
+        return body, log
     finally:
         qemu.kill()
         qemu.wait()
         qemu_log.close()
+
+
+def test_it_boots_and_serves_its_hostname_from_the_overlay_user_data(image_dir, tmp_path):
+    cgi = _metadata(tmp_path, "web-1", render("overlay/web-user-data.sh.j2", server="web-1"))
+    body, log = _boot_and_get(
+        image_dir, tmp_path,
+        f"user,id=n0,net=169.254.169.0/24,guestfwd=tcp:169.254.169.254:80-cmd:{cgi}", [])
+    assert body == "web-1", log[-3000:]
+    assert "web-init: user-data started" in log
+
+
+def test_a_config_drive_serves_without_any_metadata_service(image_dir, tmp_path):
+    """Nova's config drive as the overlay attaches it (virtio-scsi CD, from the image's
+    hw_cdrom_bus and hw_scsi_model); nothing answers at 169.254.169.254."""
+    iso = _config_drive(tmp_path, "web-2", render("overlay/web-user-data.sh.j2",
+                                                  server="web-2"))
+    body, log = _boot_and_get(image_dir, tmp_path, "user,id=n0,restrict=off", [
+        "-device", "virtio-scsi-pci,id=scsi0",
+        "-drive", f"file={iso},format=raw,if=none,id=cd0,media=cdrom,readonly=on",
+        "-device", "scsi-cd,bus=scsi0.0,drive=cd0"])
+    assert body == "web-2", log[-3000:]
+    assert "web-init: config drive found" in log and "metadata:" not in log
+    assert "web-init: ssh key installed for root" in log
