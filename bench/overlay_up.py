@@ -32,7 +32,10 @@ WATCHED = {
     "openstack:loadbalancer/member:Member": "member",
     "openstack:loadbalancer/monitor:Monitor": "monitor",
     "command:local:Command": "command",
+    "openstack:networking/floatingIp:FloatingIp": "floating-ip",
 }
+# The load balancer's floating IP: the VIP as the host reaches it.
+VIP_FLOATING_IP = "web-lb-vip"
 
 
 class Timeline:
@@ -50,7 +53,8 @@ class Timeline:
             return
         name = out.metadata.urn.rsplit("::", 1)[1]
         self.marks[f"{WATCHED[out.metadata.type]}:{name}"] = self.now()
-        vip = (out.metadata.new.outputs or {}).get("vip_address") if out.metadata.new else None
+        outputs = (out.metadata.new.outputs or {}) if out.metadata.new else {}
+        vip = outputs.get("address") if name == VIP_FLOATING_IP else None
         if vip:
             threading.Thread(target=self.poll, args=(f"http://{vip}/",), daemon=True).start()
 

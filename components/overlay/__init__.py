@@ -35,7 +35,8 @@ def build_overlay(settings: Overlay, stack: str) -> dict[str, pulumi.Input]:
                                        web_image=settings.web_image,
                                        timeout_minutes=settings.timeout_minutes))
     lb = LoadBalancer("web-lb", LoadBalancerArgs(
-        vip_subnet_id=tenant.external_subnet_id, member_subnet_id=tenant.subnet.id,
+        vip_subnet_id=tenant.subnet.id, member_subnet_id=tenant.subnet.id,
+        floating_ip_pool=underlay.external_network,
         backends=tenant.backends, provider=tenant.provider,
         timeout_minutes=settings.timeout_minutes))
     check = VipCheck(

@@ -1,6 +1,12 @@
-"""An Octavia load balancer in front of the tenant's web servers: VIP on the external
-subnet, HTTP:80 listener, ROUND_ROBIN pool, one member per backend on the internal subnet
-(`subnet_id` set, so the amphora gets a port there), an HTTP health monitor.
+"""An Octavia load balancer in front of the tenant's web servers: VIP on the tenant
+subnet with a floating IP on the external network, HTTP:80 listener, ROUND_ROBIN pool, one
+member per backend (`subnet_id` set, so the amphora gets a port there), an HTTP health
+monitor.
+
+Why not the VIP on the external subnet itself: the amphora is a server on a compute node,
+and only network nodes have the flat external network, so Neutron cannot bind a VIP port
+there (Nova's interface attach fails with PortBindingFailed and the LB goes to ERROR).
+A floating IP works wherever tenant servers do.
 
 Octavia objects of one load balancer are immutable while it is PENDING_*: each object
 waits for the one before it (the provider waits for ACTIVE after every change), members
@@ -33,6 +39,7 @@ class HealthMonitor:
 class LoadBalancerArgs:
     vip_subnet_id: pulumi.Input[str]
     member_subnet_id: pulumi.Input[str]
+    floating_ip_pool: pulumi.Input[str]  # the external network's name
     backends: Sequence[Backend]
     provider: openstack.Provider
     timeout_minutes: int
@@ -76,8 +83,13 @@ class LoadBalancer(pulumi.ComponentResource):
             f"{name}-monitor", name=f"{name}-monitor", pool_id=pool.id, type="HTTP",
             delay=m.delay, timeout=m.timeout, max_retries=m.max_retries, url_path=m.url_path,
             http_method=m.http_method, expected_codes=m.expected_codes, opts=after(previous))
+        # Neutron alone: the floating IP does not put the load balancer into PENDING_*.
+        floating = openstack.networking.FloatingIp(
+            f"{name}-vip", pool=args.floating_ip_pool, port_id=lb.vip_port_id,
+            opts=pulumi.ResourceOptions(parent=self, provider=args.provider,
+                                        custom_timeouts=timeouts, depends_on=[lb]))
         self.lb_id = lb.id
-        self.vip_address = lb.vip_address
-        self.vip_url = lb.vip_address.apply(lambda ip: f"http://{ip}:{args.port}/"
+        self.vip_address = floating.address
+        self.vip_url = floating.address.apply(lambda ip: f"http://{ip}:{args.port}/"
                                             if args.port != 80 else f"http://{ip}/")
         self.register_outputs({"vip_url": self.vip_url, "id": lb.id})

@@ -58,7 +58,6 @@ class Backend:
 class Tenant(pulumi.ComponentResource):
     provider: openstack.Provider
     subnet: openstack.networking.Subnet
-    external_subnet_id: pulumi.Output[str]
     backends: list[Backend]
 
     def __init__(self, name: str, args: TenantArgs,
@@ -105,9 +104,6 @@ class Tenant(pulumi.ComponentResource):
         external = openstack.networking.get_network_output(
             name=args.underlay.external_network,
             opts=pulumi.InvokeOutputOptions(provider=args.admin))
-        self.external_subnet_id = openstack.networking.get_subnet_output(
-            network_id=external.id, cidr=args.underlay.external_cidr,
-            opts=pulumi.InvokeOutputOptions(provider=args.admin)).id
         network = openstack.networking.Network(f"{name}-net", name=f"{args.name}-net",
                                                opts=own)
         self.subnet = openstack.networking.Subnet(

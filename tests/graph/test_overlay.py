@@ -52,7 +52,8 @@ def test_overlay_builds_tenant_lb_and_check(underlay_outputs):
     monitor = _overlay(underlay_outputs)
 
     def check(outputs):
-        assert outputs["vip_url"] == "http://172.16.0.50/"
+        # The floating IP's address (mocked from its name), not the LB's own VIP (.50).
+        assert outputs["vip_url"] == "http://172.16.0.159/"
         assert set(outputs["servers"]) == {"web-1", "web-2"}
         assert "round robin" in outputs["check"]
         assert "password:" in outputs["tenant_clouds_yaml"]
@@ -111,7 +112,13 @@ def test_load_balancer_objects_are_made_one_at_a_time(underlay_outputs):
         pool = monitor.named("web-lb-pool")
         m1, m2 = monitor.named("web-lb-member-web-1"), monitor.named("web-lb-member-web-2")
         hm = monitor.named("web-lb-monitor")
-        assert lb.inputs["vipSubnetId"] == "subnet-172.16.0.0/24"  # the external subnet
+        # The VIP on the tenant subnet, reached through a floating IP on its port.
+        assert lb.inputs["vipSubnetId"] == "demo-subnet-id"
+        vip = monitor.named("web-lb-vip")
+        assert vip.type == "openstack:networking/floatingIp:FloatingIp"
+        assert vip.inputs["portId"] == "web-lb-octavia-vip-port"
+        assert vip.inputs["pool"] == "external"
+        assert lb.urn in vip.dependencies
         assert lb.urn in listener.dependencies and listener.urn in pool.dependencies
         assert pool.urn in m1.dependencies and m1.urn in m2.dependencies
         assert m2.urn in hm.dependencies
