@@ -27,7 +27,6 @@ class NodeBase(Service):
                               render("base/apt-cache.conf.j2", cloud=cloud, port=port))])
         self.packages = {}
         self.time = {}
-        self.foreign = {}
         for node in args.nodes:
             proxy = node.name != ctl.name
             files = self._node_files(node, proxy, port)
@@ -44,7 +43,7 @@ class NodeBase(Service):
                 after=[self.packages[node.name]])
             # Nothing builds on this step: it only stops what the node must not run, so
             # adding or changing it never re-runs the install.
-            self.foreign[node.name] = self.step(
+            self.step(
                 f"foreign-services-{node.name}", node, "base/foreign-services.sh.j2",
                 context={"foreign": packages.foreign_to(node.roles),
                          "own": packages.for_roles(node.roles)},
