@@ -262,6 +262,9 @@ def test_nova_conf(install):
         assert cfg["neutron"]["metadata_proxy_shared_secret"] == secret(install, "metadata-proxy")
         assert cfg["placement"]["username"] == "placement"
         assert cfg["api"]["auth_strategy"] == "keystone"
+        # An amphora's VIP hot-plug is a synchronous nova-api -> nova-compute call that
+        # outlasts the 60 s default under nested TCG.
+        assert int(cfg["DEFAULT"]["rpc_response_timeout"]) >= 300, step.name
         if step.node == "controller" and step.name == "openstack-nova-setup":
             assert {"api_database", "database"} <= set(cfg.sections())
             assert urlsplit(cfg["api_database"]["connection"]).path == "/nova_api"
