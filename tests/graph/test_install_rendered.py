@@ -270,6 +270,7 @@ def test_nova_conf(install):
             assert urlsplit(cfg["api_database"]["connection"]).path == "/nova_api"
         else:
             assert cfg["DEFAULT"]["compute_driver"] == "libvirt.LibvirtDriver"
+            assert cfg["DEFAULT"]["resume_guests_state_on_host_boot"] == "true", step.name
             assert "database" not in cfg.sections(), f"{step.name}: compute with DB access"
 
 
