@@ -20,7 +20,10 @@ kvm_device_for_group() {
 }
 kvm_device_for_group
 
-if libvirt_answers; then
+# libvirtd alone answers, but no domain starts without virtlogd's socket.
+virtlogd_listens() { has_systemd || [ -S /run/libvirt/virtlogd-sock ]; }
+
+if libvirt_answers && virtlogd_listens; then
   note "daemons: libvirtd answers on qemu:///system"
   exit 0
 fi
@@ -30,12 +33,12 @@ if has_systemd; then
   as_root systemctl enable --now virtlogd.socket libvirtd.socket libvirtd.service
 else
   step "daemons: no systemd here, starting virtlogd and libvirtd directly"
-  pgrep -x virtlogd >/dev/null || as_root virtlogd --daemon
+  virtlogd_listens || { pgrep -x virtlogd >/dev/null && as_root pkill -x virtlogd; as_root virtlogd --daemon; }
   pgrep -x libvirtd >/dev/null || as_root libvirtd --daemon
 fi
 
 for _ in $(seq 1 30); do
-  libvirt_answers && { note "daemons: libvirtd is up"; exit 0; }
+  libvirt_answers && virtlogd_listens && { note "daemons: libvirtd is up"; exit 0; }
   sleep 1
 done
 die "libvirtd did not answer on qemu:///system within 30 s (see /var/log/libvirt/libvirtd.log)"
