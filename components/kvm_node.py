@@ -36,7 +36,7 @@ def domain_cpu(accel: Accel) -> libvirt.DomainCpuArgs | None:
 
 
 def domain_xml(accel: Accel) -> libvirt.DomainXmlArgs | None:
-    return libvirt.DomainXmlArgs(xslt=tcg_xslt(accel)) if accel.tb_cache_mib else None
+    return libvirt.DomainXmlArgs(xslt=tcg_xslt(accel.tb_cache_mib)) if accel.tb_cache_mib else None
 
 
 class KvmNode(pulumi.ComponentResource):

@@ -82,15 +82,14 @@ class LocalUnderlay(LibvirtUnderlay):
         self.register_outputs({"accel": accel.reason, "nodes": [n.spec.name for n in self.nodes]})
 
 
-FACTS = re.compile(r"accel-facts kvm_device=(\d) pvm=(\d)(?: qemu=(\d+)\.(\d+))?")
+FACTS = re.compile(r"accel-facts kvm_device=(\d) pvm=(\d)")
 
 
 def parse_facts(stdout: str) -> HostFacts:
     found = FACTS.search(stdout)
     if not found:
         raise ValueError(f"the metal host's preparation did not report its accel facts: {stdout!r}")
-    qemu = (int(found[3]), int(found[4])) if found[3] else None
-    return HostFacts(has_kvm_device=found[1] == "1", pvm=found[2] == "1", qemu_version=qemu)
+    return HostFacts(has_kvm_device=found[1] == "1", pvm=found[2] == "1")
 
 
 class MetalUnderlay(LibvirtUnderlay):
