@@ -15,7 +15,11 @@ from components.render import render
 TCG_TB_CACHE_MIB = 256
 # QEMU 7.2's TCG (Debian 12 hosts) gets EFLAGS wrong after CMPXCHG16B, which Linux 6.12
 # uses in SLUB's per-CPU fast path: guests die with slab corruption or double faults
-# within a minute. Without cx16 the kernel and OpenSSL take other paths.
+# within a minute. Without cx16 the kernel and OpenSSL take other paths, but Debian 13's
+# haproxy cannot run (it executes CMPXCHG16B at start: neutron's metadata proxy and
+# Octavia's amphorae die with SIGILL), and a node without cx16 cannot give it to its
+# nested guests. bench/tcg_cx16.py measures a QEMU: 10.0 keeps such guests alive, but as
+# this host's QEMU it left the compute node's nested guests unbootable, so 7.2 stays.
 TCG_DISABLED_CPU_FEATURES = ("cx16",)
 
 
