@@ -9,9 +9,10 @@ user-data, and reports whether the stress finished or the guest faulted.
 
 Measured 2026-11-21 (host Debian 12, 2 cores, lab suspended): QEMU 7.2.22 with cx16
 faulted at 384 s; QEMU 10.0.2 (bookworm-backports) with cx16 finished in 540 s. Why the
-lab still runs QEMU 7.2 without cx16: with QEMU 10.0.2 as the host's QEMU, nested guests
-on the compute node (web servers, amphorae) did not boot in 30 min, with or without cx16
-on the node (components/accel.py).
+lab still runs QEMU 7.2 without cx16: with QEMU 10.0.2 as the host's QEMU, the compute
+node's nested guests stalled: an amphora looped GRUB -> reboot for 15 min and the web
+servers printed nothing in 30 min with cx16 on the node, nor in 3 min without it (under
+7.2 they are ready 25 s into their boot). components/accel.py.
 """
 
 from __future__ import annotations

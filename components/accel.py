@@ -19,7 +19,7 @@ TCG_TB_CACHE_MIB = 256
 # haproxy cannot run (it executes CMPXCHG16B at start: neutron's metadata proxy and
 # Octavia's amphorae die with SIGILL), and a node without cx16 cannot give it to its
 # nested guests. bench/tcg_cx16.py measures a QEMU: 10.0 keeps such guests alive, but as
-# this host's QEMU it left the compute node's nested guests unbootable, so 7.2 stays.
+# this host's QEMU the compute node's nested guests stalled at boot, so 7.2 stays.
 TCG_DISABLED_CPU_FEATURES = ("cx16",)
 
 
