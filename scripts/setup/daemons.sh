@@ -33,7 +33,11 @@ if has_systemd; then
   as_root systemctl enable --now virtlogd.socket libvirtd.socket libvirtd.service
 else
   step "daemons: no systemd here, starting virtlogd and libvirtd directly"
-  virtlogd_listens || { pgrep -x virtlogd >/dev/null && as_root pkill -x virtlogd; as_root virtlogd --daemon; }
+  if ! virtlogd_listens; then
+    # A virtlogd without its socket (left over by a killed session) is of no use.
+    as_root pkill -x virtlogd || true
+    as_root virtlogd --daemon
+  fi
   pgrep -x libvirtd >/dev/null || as_root libvirtd --daemon
 fi
 
