@@ -10,7 +10,7 @@ from components.openstack.control_plane import (ControlPlaneArgs, OpenStackContr
 from components.openstack.outputs import openstack_outputs
 from components.overlay import build_overlay
 from components.paths import cloud_dir, ssh_dir
-from components.underlay import build_underlay
+from components.underlay import build_underlay, preflight
 
 settings = config.load()
 stack = pulumi.get_stack()
@@ -20,6 +20,7 @@ pulumi.export("underlay", settings.underlay)
 pulumi.export("profile", settings.profile)
 
 if settings.layer == "underlay":
+    preflight(settings)
     keys = LabKeys("lab", [node.name for node in settings.nodes])
     ctx = LabContext(settings, stack, keys)
     underlay = build_underlay("underlay", ctx)

@@ -1,8 +1,8 @@
 """How a libvirt host runs its guests: real KVM with the host's CPU, or TCG.
 
 Some hosts expose a /dev/kvm that cannot run stock kernels (kvm_pvm, the
-pagetable-based KVM inside Firecracker-style VMs): there guests must run under TCG with the
-default CPU model, and the translation cache is capped or every VM costs ~1 GiB extra.
+pagetable-based KVM inside Firecracker-style VMs): there guests run under TCG, and the
+translation cache is capped or every VM costs ~1 GiB extra.
 """
 
 from __future__ import annotations
@@ -13,22 +13,36 @@ from pathlib import Path
 from components.render import render
 
 TCG_TB_CACHE_MIB = 256
-# QEMU 7.2's TCG (Debian 12 hosts) gets EFLAGS wrong after CMPXCHG16B, which Linux 6.12
-# uses in SLUB's per-CPU fast path: guests die with slab corruption or double faults
-# within a minute. Without cx16 the kernel and OpenSSL take other paths, but Debian 13's
-# haproxy cannot run (it executes CMPXCHG16B at start: neutron's metadata proxy and
-# Octavia's amphorae die with SIGILL), and a node without cx16 cannot give it to its
-# nested guests. bench/tcg_cx16.py measures a QEMU: 10.0 keeps such guests alive, but as
-# this host's QEMU the compute node's nested guests stalled at boot, so 7.2 stays.
-TCG_DISABLED_CPU_FEATURES = ("cx16",)
+# cx16 under TCG: QEMU 7.2's TCG (Debian 12 hosts) corrupts Linux 6.12 when the *kernel*
+# uses CMPXCHG16B (SLUB's per-CPU fast path): slab corruption or double faults within
+# minutes (bench/tcg_cx16.py: a fault at 384 s). A node without cx16, though, cannot run
+# Debian 13's haproxy, which executes CMPXCHG16B at start (`ha_random64`): Neutron's
+# metadata proxy and Octavia's amphorae died with SIGILL. So TCG nodes get a CPU *with*
+# cx16 and a kernel booted with `clearcpuid=cx16`: the kernel takes its non-cx16 paths
+# while user space can still execute the instruction. Measured (QEMU 7.2.22, 2 vCPUs,
+# Debian's 6.12 kernel): cx16 on 0 of 2 CPUs in /proc/cpuinfo, the fork/proc/sys stress
+# finished `ok` in 988 s with no fault, and a 2-thread `lock cmpxchg16b` counter (400 000
+# CAS under contention) was exact. Nested guests (amphorae, web servers) get their CPUID
+# from the node's KVM, which starts from the node kernel's capabilities: no cx16 for their
+# kernels either, while the host's TCG still executes the instruction for their haproxy.
+# KVM hosts run host-passthrough and no extra kernel argument: none of this applies there.
+TCG_CPU_MODEL = "qemu64"
+TCG_REQUIRED_CPU_FEATURES = ("cx16",)
+TCG_KERNEL_ARGS = ("clearcpuid=cx16",)
 
 
 @dataclass(frozen=True)
 class Accel:
     domain_type: str  # libvirt <domain type=…>: kvm or qemu (TCG)
-    cpu_mode: str | None  # None: libvirt's default CPU model
+    cpu_mode: str | None  # None: the custom model of tcg_xslt
     tb_cache_mib: int | None  # TCG only
     reason: str
+    # Arguments the node image's kernel must boot with (part of the built image: GRUB).
+    kernel_args: tuple[str, ...] = ()
+
+    @property
+    def is_tcg(self) -> bool:
+        return self.domain_type == "qemu"
 
     @property
     def nova_virt_type(self) -> str:
@@ -40,7 +54,8 @@ KVM = Accel("kvm", "host-passthrough", None, "KVM with host-passthrough (nested 
 
 
 def tcg(reason: str) -> Accel:
-    return Accel("qemu", None, TCG_TB_CACHE_MIB, f"TCG (software emulation): {reason}")
+    return Accel("qemu", None, TCG_TB_CACHE_MIB, f"TCG (software emulation): {reason}",
+                 kernel_args=TCG_KERNEL_ARGS)
 
 
 @dataclass(frozen=True)
@@ -67,8 +82,13 @@ def choose(setting: str, facts: HostFacts) -> Accel:
     return KVM
 
 
+def kernel_args(accel: Accel) -> str:
+    """What the node image script gets as NODE_IMAGE_KERNEL_ARGS ('' on KVM)."""
+    return " ".join(accel.kernel_args)
+
+
 def tcg_xslt(tb_cache_mib: int) -> str:
     """XSLT for the libvirt provider's `xml.xslt`: the provider has no fields for TCG's
-    translation-cache cap nor for disabling CPU features."""
-    return render("libvirt/tcg.xsl.j2", tb_cache_mib=tb_cache_mib,
-                  disabled_features=TCG_DISABLED_CPU_FEATURES)
+    translation-cache cap nor for a custom CPU model's features."""
+    return render("libvirt/tcg.xsl.j2", tb_cache_mib=tb_cache_mib, model=TCG_CPU_MODEL,
+                  required_features=TCG_REQUIRED_CPU_FEATURES)

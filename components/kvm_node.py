@@ -41,6 +41,7 @@ def domain_xml(accel: Accel) -> libvirt.DomainXmlArgs | None:
 
 class KvmNode(pulumi.ComponentResource):
     instance_id: pulumi.Output[str]
+    root_disk_id: pulumi.Output[str]  # what the install steps wrote to
     domain: libvirt.Domain
 
     def __init__(self, name: str, args: KvmNodeArgs,
@@ -68,6 +69,7 @@ class KvmNode(pulumi.ComponentResource):
             name=digest.apply(lambda d: f"{args.prefix}-{node}-root-{d}.qcow2"),
             pool=args.pool, base_volume_id=args.base_volume_id, format="qcow2",
             size=args.root_disk_gib * GIB, opts=child)
+        self.root_disk_id = root.id
         disks = [libvirt.DomainDiskArgs(volume_id=root.id)]
         if args.lvm_disk_gib:
             lvm = libvirt.Volume(f"{name}-lvm", name=f"{args.prefix}-{node}-lvm.qcow2",
@@ -99,4 +101,5 @@ class KvmNode(pulumi.ComponentResource):
             # The name and MACs are fixed, so the old domain must go before the new one.
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True,
                                         replacement_trigger=self.instance_id))
-        self.register_outputs({"instance_id": self.instance_id, "domain": self.domain.name})
+        self.register_outputs({"instance_id": self.instance_id, "root_disk": root.id,
+                               "domain": self.domain.name})

@@ -65,6 +65,9 @@ class LabNode:
     nics: tuple[Nic, ...]
     target: SshTarget
     ready: NodeReady
+    # The node's disk: install steps re-run only when it is replaced (a new domain on the
+    # same disk re-runs readiness alone).
+    disk: pulumi.Input[str]
 
 
 def inventory(nodes: list[LabNode]) -> list[dict]:

@@ -33,18 +33,22 @@ class NodeImage(pulumi.ComponentResource):
 
     def __init__(self, name: str, image_source: str,
                  opts: pulumi.ResourceOptions | None = None,
-                 preinstall: Sequence[str] = (), preseed: str = "") -> None:
+                 preinstall: Sequence[str] = (), preseed: str = "",
+                 kernel_args: pulumi.Input[str] = "") -> None:
         """`preinstall`: packages a locally built image carries already (with `preseed`);
-        a downloaded or given image is used as it is and the install step adds them."""
+        a downloaded or given image is used as it is and the install step adds them.
+        `kernel_args`: what the built image's kernel boots with (accel.kernel_args); a URL
+        or path image cannot carry them, so the script refuses one then."""
         super().__init__("openstacklab:underlay:NodeImage", name, None, opts)
         resolve = command.local.Command(
             f"{name}-resolve",
             # Relative to the project directory, where the engine runs the provider: an
             # absolute path would differ between checkouts and show a diff.
             create=f"scripts/image/node-image.sh {image_source}",
-            environment={"NODE_IMAGE_PREINSTALL": " ".join(preinstall),
-                         "NODE_IMAGE_PRESEED": preseed} if preinstall else None,
-            triggers=[image_source, builder_digest()],
+            environment={"NODE_IMAGE_KERNEL_ARGS": kernel_args,
+                         **({"NODE_IMAGE_PREINSTALL": " ".join(preinstall),
+                             "NODE_IMAGE_PRESEED": preseed} if preinstall else {})},
+            triggers=[image_source, builder_digest(), kernel_args],
             logging="stderr",
             opts=pulumi.ResourceOptions(parent=self))
         self.source = resolve.stdout.apply(str.strip)

@@ -19,11 +19,15 @@ from components.render import render
 DIAL_ERROR_LIMIT = 120
 PER_DIAL_TIMEOUT = 60
 CLOUD_INIT_TIMEOUT = 1800
+# After cloud-init, an address may still be moments away (a first make up failed once on
+# `no NIC carries 10.0.2.21/24` and passed 11 s later): each address and link is waited for.
+NETWORK_TIMEOUT = 300
 
 
-def ready_script(hostname: str, nics: tuple[Nic, ...]) -> str:
+def ready_script(hostname: str, nics: tuple[Nic, ...],
+                 network_timeout: int = NETWORK_TIMEOUT) -> str:
     return render("node/ready.sh.j2", hostname=hostname, nics=nics,
-                  cloud_init_timeout=CLOUD_INIT_TIMEOUT)
+                  cloud_init_timeout=CLOUD_INIT_TIMEOUT, network_timeout=network_timeout)
 
 
 @dataclass(frozen=True)

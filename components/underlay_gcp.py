@@ -112,5 +112,6 @@ class GcpUnderlay(pulumi.ComponentResource):
             ready = NodeReady(f"{name}-{spec.name}-ready", NodeReadyArgs(
                 hostname=spec.name, nics=nics, target=target, instance=instance.id),
                 pulumi.ResourceOptions(parent=self, depends_on=[instance]))
-            self.nodes.append(LabNode(spec, nics, target, ready))
+            # The boot disk lives and dies with the instance.
+            self.nodes.append(LabNode(spec, nics, target, ready, disk=instance.id))
         self.register_outputs({"nodes": [n.spec.name for n in self.nodes]})

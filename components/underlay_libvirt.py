@@ -12,6 +12,8 @@ import pulumi_libvirt as libvirt
 
 from components import accel as acceleration
 from components.accel import Accel, HostFacts
+from components.config import Settings
+from components.errors import ConfigError
 from components.kvm_node import KvmNode, KvmNodeArgs
 from components.lab_nodes import DOMAIN, LabContext, LabNode
 from components.libvirt_fabric import LibvirtFabric, LibvirtFabricArgs
@@ -43,7 +45,9 @@ class LibvirtUnderlay(pulumi.ComponentResource):
         image = NodeImage(f"{name}-image", settings.image_source,
                           pulumi.ResourceOptions(parent=self, depends_on=after),
                           preinstall=packages.all_roles() if openstack else (),
-                          preseed=packages.image_preseed() if openstack else "")
+                          preseed=packages.image_preseed() if openstack else "",
+                          kernel_args=pulumi.Output.from_input(accel).apply(
+                              acceleration.kernel_args))
         with_provider = pulumi.ResourceOptions(parent=self, providers={"libvirt": provider},
                                                depends_on=after)
         fabric = LibvirtFabric(f"{name}-fabric", LibvirtFabricArgs(
@@ -63,10 +67,29 @@ class LibvirtUnderlay(pulumi.ComponentResource):
                 lvm_disk_gib=settings.lvm_disk_gib if spec.has("storage") else None),
                 with_provider)
             target = ctx.node_target(spec, str(nics[0].address.ip), jump)
+            # Readiness re-runs whenever the domain is replaced (a CPU change, say); the
+            # install steps only when the root disk is, since that is what they wrote to.
             ready = NodeReady(f"{name}-{spec.name}-ready", NodeReadyArgs(
                 hostname=spec.name, nics=nics, target=target, instance=node.domain.id),
                 pulumi.ResourceOptions(parent=self, depends_on=[node]))
-            self.nodes.append(LabNode(spec, nics, target, ready))
+            self.nodes.append(LabNode(spec, nics, target, ready, disk=node.root_disk_id))
+
+
+def check_image_source(image_source: str, accel: Accel) -> None:
+    """TCG nodes need kernel arguments only the built image carries (accel.py)."""
+    if accel.kernel_args and image_source not in ("auto", "build"):
+        raise ConfigError("imageSource", (
+            f"{image_source!r} cannot be used for nodes under TCG: their kernel must boot "
+            f"with {' '.join(accel.kernel_args)} (components/accel.py), which only the "
+            "built image carries; use auto or build, or accel kvm on a host whose KVM runs "
+            "stock kernels"))
+
+
+def local_accel(settings: Settings, facts: HostFacts | None = None) -> Accel:
+    """This machine's acceleration, refusing settings it cannot boot (before any resource)."""
+    accel = acceleration.choose(settings.accel, facts or HostFacts.probe())
+    check_image_source(settings.image_source, accel)
+    return accel
 
 
 class LocalUnderlay(LibvirtUnderlay):
@@ -74,7 +97,7 @@ class LocalUnderlay(LibvirtUnderlay):
                  opts: pulumi.ResourceOptions | None = None,
                  facts: HostFacts | None = None) -> None:
         super().__init__("openstacklab:underlay:LocalUnderlay", name, None, opts)
-        accel = acceleration.choose(ctx.settings.accel, facts or HostFacts.probe())
+        accel = local_accel(ctx.settings, facts)
         pulumi.log.info(f"nodes run with {accel.reason}", self)
         provider = libvirt.Provider(f"{name}-libvirt", uri="qemu:///system",
                                     opts=pulumi.ResourceOptions(parent=self))

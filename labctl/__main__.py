@@ -11,6 +11,7 @@ from labctl.access import (remove_cloud_files, remove_ssh_files, where_to_ssh,
                            write_cloud_files, write_ssh_files, write_tenant_files)
 from labctl.domains import node_domains, start_stopped_nodes
 from labctl.locks import lock_dir, remove_stale_locks
+from labctl.timings import TimingLog
 from labctl.workspace import open_stack
 
 
@@ -32,7 +33,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"labctl: started {name}, which was shut off with autostart on (libvirtd "
                   "was restarted without a reboot); the steps wait for its services",
                   file=sys.stderr)
-        outputs = stack.up(**echo).outputs
+        timings = os.environ.get("OPENSTACK_LAB_TIMINGS")
+        if timings:
+            with open(timings, "a", encoding="utf-8") as stream:
+                outputs = stack.up(on_event=TimingLog(stream, args.stack).on_event,
+                                   **echo).outputs
+        else:
+            outputs = stack.up(**echo).outputs
         directory = write_ssh_files(args.stack, outputs)
         if directory:
             print(where_to_ssh(directory, outputs))

@@ -81,7 +81,7 @@ class OpenStackControlPlane(pulumi.ComponentResource):
 def install_nodes(nodes: Sequence) -> list[InstallNode]:
     """The underlay's ready nodes as install targets (`nodes`: lab_nodes.LabNode)."""
     return [InstallNode(name=n.spec.name, roles=n.spec.roles, target=n.target,
-                        instance=n.ready.check.id, ready=n.ready,
+                        instance=n.disk, ready=n.ready,
                         addresses={nic.network: str(nic.address.ip)
                                    for nic in n.nics if nic.address})
             for n in nodes]

@@ -6,8 +6,9 @@ previews and kept on the node under /var/lib/openstack-lab/steps with its log un
 secret); the script installs the files it is given and reports which ones changed.
 
 Re-run rules: a changed script or bundle re-runs the step (update); `triggers` — the node's
-instance and the digests of the steps it builds on — re-run it when a node is replaced or
-an upstream step changed. An unchanged lab runs nothing.
+disk and the digests of the steps it builds on — re-run it when a node's disk is replaced or
+an upstream step changed. A new domain on the same disk (a CPU change) re-runs only the
+node's readiness check, which the steps wait for. An unchanged lab runs nothing.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class InstallNode:
     name: str
     roles: tuple[str, ...]
     target: SshTarget
-    instance: pulumi.Input[str]  # changes when the node is replaced
+    instance: pulumi.Input[str]  # the node's disk: changes when what the steps wrote is gone
     ready: pulumi.Resource
     addresses: Mapping[str, str] = field(default_factory=dict)
 

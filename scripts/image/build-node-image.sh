@@ -16,7 +16,9 @@
 # --print-path prints where the image for these inputs lives, exit 0 if it is there,
 # 1 if not. Environment: NODE_IMAGE_MIRROR, NODE_IMAGE_SUITE, NODE_IMAGE_SIZE;
 # NODE_IMAGE_PREINSTALL (space-separated packages installed into the image, with the
-# debconf preseeds in NODE_IMAGE_PRESEED; see preinstall-packages.sh).
+# debconf preseeds in NODE_IMAGE_PRESEED; see preinstall-packages.sh); NODE_IMAGE_KERNEL_ARGS
+# (extra kernel arguments in GRUB's menu entry: `clearcpuid=cx16` for TCG nodes, see
+# components/accel.py).
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
@@ -26,6 +28,7 @@ PREINSTALL_HOOK=$(dirname "$SELF")/preinstall-packages.sh
 PREINSTALL=${NODE_IMAGE_PREINSTALL:-}
 # Without trailing newlines, so the key does not depend on how the caller quoted it.
 PRESEED=$(printf '%s' "${NODE_IMAGE_PRESEED:-}")
+KERNEL_ARGS=${NODE_IMAGE_KERNEL_ARGS:-}
 IMAGES_DIR="$OPENSTACK_LAB_HOME/images"
 
 MIRROR=${NODE_IMAGE_MIRROR:-http://deb.debian.org/debian}
@@ -106,6 +109,8 @@ image_key() {
   {
     cat "$SELF" "$CUSTOMIZE_HOOK"
     printf '%s\n' "${PACKAGES[@]}" "${DPKG_OPTS[@]}" "$SUITE" "$MIRROR" "$ARCH" "$SIZE_BYTES"
+    # Only when given, so a KVM host's image keeps its key.
+    if [ -n "$KERNEL_ARGS" ]; then printf 'kernel %s\n' "$KERNEL_ARGS"; fi
     # Only with preinstalled packages, so the plain node image keeps its key.
     if [ -n "$PREINSTALL" ]; then
       cat "$PREINSTALL_HOOK"
@@ -150,7 +155,7 @@ bootstrap_rootfs() { # rootfs-dir
     --include="$(IFS=,; echo "${PACKAGES[*]}")" \
     "${dpkg_args[@]}" \
     "${hooks[@]}" \
-    --customize-hook="$(printf '%q' "$CUSTOMIZE_HOOK") \"\$1\"" \
+    --customize-hook="$(printf '%q' "$CUSTOMIZE_HOOK") \"\$1\" $(printf '%q' "$KERNEL_ARGS")" \
     "$SUITE" "$1" "deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" >&2
   note "image: root filesystem $(du -sh --one-file-system "$1" | cut -f1) in $((SECONDS - start)) s"
 }
@@ -194,8 +199,18 @@ build_image() { # target
   step "image: built $1 in $((SECONDS - start)) s"
 }
 
+# GRUB's menu entry takes them verbatim: plain `name` or `name=value[,value]` words only.
+check_kernel_args() {
+  local arg
+  for arg in $KERNEL_ARGS; do
+    [[ $arg =~ ^[A-Za-z0-9_.-]+(=[A-Za-z0-9_.,:-]+)?$ ]] \
+      || die "NODE_IMAGE_KERNEL_ARGS: '$arg' is not a plain kernel argument"
+  done
+}
+
 main() {
   parse_args "$@"
+  check_kernel_args
   SIZE_BYTES=$(size_bytes)
   local target
   target="$IMAGES_DIR/$(image_name)"

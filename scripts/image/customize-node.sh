@@ -6,7 +6,9 @@
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
-ROOT=${1:?usage: customize-node.sh ROOTFS_DIR}
+ROOT=${1:?usage: customize-node.sh ROOTFS_DIR [KERNEL_ARGS]}
+# Extra kernel arguments (build-node-image.sh checked them): clearcpuid=cx16 on TCG hosts.
+EXTRA_KERNEL_ARGS=${2:-}
 
 # Where GRUB finds its configuration: first partition of the first BIOS disk.
 GRUB_PREFIX='(hd0,msdos1)/boot/grub'
@@ -14,7 +16,7 @@ GRUB_PREFIX='(hd0,msdos1)/boot/grub'
 # disk/partition/filesystem access, the normal mode that reads grub.cfg, the Linux loader
 # and the serial terminal. grub-mkimage adds their dependencies itself.
 GRUB_MODULES=(biosdisk part_msdos ext2 normal linux serial terminal echo)
-KERNEL_CMDLINE='root=LABEL=root ro console=tty0 console=ttyS0,115200n8'
+KERNEL_CMDLINE="root=LABEL=root ro console=tty0 console=ttyS0,115200n8${EXTRA_KERNEL_ARGS:+ $EXTRA_KERNEL_ARGS}"
 
 # The root filesystem is found by label, never by a device name or a UUID that changes
 # with every build.

@@ -4,6 +4,9 @@
 #   build  always the local build from Debian packages (cached by its inputs)
 #   URL    as given;  /path  as given (must exist)
 # Progress goes to stderr; stdout carries only the answer.
+# NODE_IMAGE_KERNEL_ARGS (TCG hosts: clearcpuid=cx16) lives in the built image's GRUB
+# config: `auto` then builds, and a URL or path, whose kernel command line this program
+# cannot set, is refused.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
@@ -18,9 +21,18 @@ build() {
   "$(dirname "$0")/build-node-image.sh"
 }
 
+needs_build() {
+  die "imageSource: $source cannot boot with the kernel arguments TCG nodes need" \
+    "(${NODE_IMAGE_KERNEL_ARGS}; components/accel.py); use imageSource auto or build," \
+    "or accel kvm on a host whose KVM runs stock kernels"
+}
+
 case "$source" in
   auto)
-    if reachable "$OFFICIAL_URL"; then
+    if [ -n "${NODE_IMAGE_KERNEL_ARGS:-}" ]; then
+      note "node image: TCG nodes boot with '$NODE_IMAGE_KERNEL_ARGS'; building one from Debian packages"
+      build
+    elif reachable "$OFFICIAL_URL"; then
       note "node image: $OFFICIAL_URL"
       echo "$OFFICIAL_URL"
     else
@@ -28,6 +40,7 @@ case "$source" in
       build
     fi ;;
   build) build ;;
+  http://*|https://*|/*) [ -z "${NODE_IMAGE_KERNEL_ARGS:-}" ] || needs_build ;;&
   http://*|https://*) echo "$source" ;;
   /*) [ -r "$source" ] || die "imageSource: $source is not a readable file"; echo "$source" ;;
   *) die "imageSource: expected auto, build, an http(s) URL or an absolute path, got '$source'" ;;

@@ -143,11 +143,16 @@ def test_dag_is_shallower_than_the_step_count(install):
     assert widest > 1
 
 
-def test_every_step_runs_on_its_ready_node_and_reruns_when_it_is_replaced(install):
+def test_every_step_waits_for_its_ready_node_and_reruns_only_with_its_disk(install):
+    """A new domain on the same root disk (a CPU change) re-runs the readiness check, which
+    every step waits for, but no step: they re-run when the disk they wrote to is new."""
     monitor = install.monitor
     for step in install.steps.values():
         ready = monitor.named(f"underlay-{step.node}-ready-check")
-        assert step.triggers[0] == f"{ready.name}-id", step.name  # the mock's id
+        root = monitor.named(f"underlay-{step.node}-root")
+        domain = monitor.named(f"underlay-{step.node}-domain")
+        assert step.triggers[0] == f"{root.name}-id", step.name  # the mock's id
+        assert f"{domain.name}-id" not in step.triggers, step.name
         assert ready.urn in step.resource.dependencies, step.name
         host = unwrap(unwrap(step.resource.inputs["connection"])["host"])
         assert host == unwrap(unwrap(ready.inputs["connection"])["host"]), step.name

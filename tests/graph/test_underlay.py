@@ -8,6 +8,7 @@ import asyncio
 import pulumi
 import pytest
 
+from components.errors import ConfigError
 from tests.harness import RecordingMonitor, Registered, run_main, stack_outputs
 from tests.fixtures.keys import fake_private_key
 
@@ -60,14 +61,46 @@ def test_local_underlay_builds_a_libvirt_node_per_profile_node(mock_lab, profile
             assert domain.parent == component.urn
             assert domain.inputs["name"] == f"osl-dev-{node}"
             assert domain.inputs["type"] == "qemu"  # accel=tcg
-            assert "cpu" not in domain.inputs  # TCG: libvirt's default CPU model
+            assert "cpu" not in domain.inputs  # TCG: the XSLT's custom model
             assert "tb-cache" in domain.inputs["xml"]["xslt"]
+            assert 'policy="require" name="cx16"' in domain.inputs["xml"]["xslt"]
             ready = monitor.named(f"underlay-{node}-ready-check")
             assert ready.type == "command:remote:Command"
+            # A replaced domain is waited for again.
+            assert ready.inputs["triggers"] == [f"{domain.name}-id"]
             assert domain.urn in monitor.named(f"underlay-{node}-ready").dependencies
             assert "connection" in ready.secret_outputs
             assert is_secret(ready.inputs["connection"]) or \
                 is_secret(ready.inputs["connection"].get("privateKey"))
+        # The built image boots with the kernel argument TCG nodes need.
+        resolve = monitor.named("underlay-image-resolve")
+        assert resolve.inputs["environment"]["NODE_IMAGE_KERNEL_ARGS"] == "clearcpuid=cx16"
+        assert "clearcpuid=cx16" in resolve.inputs["triggers"]
+        return True
+
+    return stack_outputs().apply(check)
+
+
+@pytest.mark.parametrize("source", ["https://example.org/debian.qcow2", "/srv/debian.qcow2"])
+def test_tcg_refuses_an_image_it_cannot_give_the_kernel_argument(mock_lab, source):
+    monitor = mock_lab({"profile": "minimal", "accel": "tcg", "imageSource": source})
+    with pytest.raises(ConfigError, match="imageSource.*clearcpuid=cx16"):
+        run_main()
+    assert not [r for r in monitor.registered if not r.type.startswith("pulumi:")]
+
+
+@pulumi.runtime.test
+def test_kvm_keeps_host_passthrough_and_an_unchanged_kernel(mock_lab):
+    monitor = mock_lab({"profile": "minimal", "accel": "kvm",
+                        "imageSource": "https://example.org/debian.qcow2"})
+    run_main()
+
+    def check(_):
+        domain = monitor.named("underlay-controller-domain")
+        assert domain.inputs["cpu"]["mode"] == "host-passthrough"
+        assert "xml" not in domain.inputs
+        resolve = monitor.named("underlay-image-resolve")
+        assert resolve.inputs["environment"]["NODE_IMAGE_KERNEL_ARGS"] == ""
         return True
 
     return stack_outputs().apply(check)

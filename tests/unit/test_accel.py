@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from components.accel import KVM, HostFacts, choose, tcg_xslt
+from components.accel import KVM, HostFacts, choose, kernel_args, tcg_xslt
 
 REAL_KVM = HostFacts(has_kvm_device=True, pvm=False)
 PVM = HostFacts(has_kvm_device=True, pvm=True)
@@ -16,6 +16,8 @@ def test_real_kvm_host_gets_kvm_with_host_passthrough():
     accel = choose("auto", REAL_KVM)
     assert (accel.domain_type, accel.cpu_mode, accel.tb_cache_mib) == ("kvm", "host-passthrough", None)
     assert accel.nova_virt_type == "kvm"
+    # Nothing of the TCG workaround on a real CPU.
+    assert accel.kernel_args == () and kernel_args(accel) == ""
 
 
 @pytest.mark.parametrize("facts,why", [(PVM, "kvm_pvm"), (NO_KVM, "no /dev/kvm")])
@@ -25,6 +27,8 @@ def test_falls_back_to_tcg_with_a_reason(facts, why):
     assert accel.tb_cache_mib == 256
     assert why in accel.reason
     assert accel.nova_virt_type == "qemu"
+    # The CPU executes CMPXCHG16B (haproxy) while the node kernel keeps off it.
+    assert kernel_args(accel) == "clearcpuid=cx16"
 
 
 def test_explicit_setting_wins():
@@ -54,5 +58,7 @@ def test_tcg_xslt_adds_exactly_one_tb_cache(tmp_path, xml):
                          capture_output=True, text=True, check=True).stdout
     assert out.count('<tb-cache unit="MiB">128</tb-cache>') == 1
     assert out.count("<features>") == 1 and out.count("<cpu ") == 1
-    assert '<feature policy="disable" name="cx16"/>' in out
+    assert '<model fallback="forbid">qemu64</model>' in out
+    assert '<feature policy="require" name="cx16"/>' in out
+    assert 'policy="disable"' not in out
     assert "<name>n</name>" in out

@@ -27,10 +27,63 @@ def shellcheck(tmp_path, text: str) -> None:
 def test_ready_script(tmp_path, node):
     nics = network_plan.nics(node, CIDRS, 1500, 1)
     text = ready_script(node.name, nics)
-    assert "set -euo pipefail" in text and "sleep" not in text
+    assert "set -euo pipefail" in text
     for nic in nics:
         assert nic.network in text
     shellcheck(tmp_path, text)
+
+
+def fake_node(tmp_path, hostname: str, address: str, address_after: int | None):
+    """PATH stubs for cloud-init, hostname and ip: `ip` shows no address until it has been
+    asked `address_after` times (None: never), as while networkd still applies netplan."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    stubs = {
+        "cloud-init": 'echo "status: done"',
+        "hostname": f'echo {hostname}',
+        "ip": f"""n=$(cat "{tmp_path}/asked" 2>/dev/null || echo 0); n=$((n + 1))
+echo "$n" > "{tmp_path}/asked"
+case "$*" in
+  *"addr show"*)
+    if [ "{address_after or 0}" -gt 0 ] && [ "$n" -ge "{address_after or 0}" ]; then
+      echo "2: enp1s0    inet {address} scope global enp1s0"
+    else
+      echo "1: lo    inet 127.0.0.1/8 scope host lo"
+    fi ;;
+esac""",
+    }
+    for name, body in stubs.items():
+        (bin_dir / name).write_text(f"#!/bin/bash\n{body}\n")
+        (bin_dir / name).chmod(0o755)
+    return {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+
+
+def one_address_nic() -> tuple:
+    node = NODES[0]
+    nic = next(n for n in network_plan.nics(node, CIDRS, 1500, 1) if n.network == "public")
+    return node, (nic,)
+
+
+def test_ready_waits_for_an_address_that_appears_late(tmp_path):
+    node, nics = one_address_nic()
+    script = tmp_path / "ready.sh"
+    script.write_text(ready_script(node.name, nics, network_timeout=30))
+    done = subprocess.run(["bash", str(script)], capture_output=True, text=True,
+                          env=fake_node(tmp_path, node.name, str(nics[0].address), address_after=3))
+    assert done.returncode == 0, done.stderr
+    assert f"waiting: no NIC carries {nics[0].address}" in done.stderr
+    assert f"public: {nics[0].address}" in done.stdout
+    assert int((tmp_path / "asked").read_text()) == 3
+
+
+def test_ready_fails_naming_the_address_it_waited_for(tmp_path):
+    node, nics = one_address_nic()
+    script = tmp_path / "ready.sh"
+    script.write_text(ready_script(node.name, nics, network_timeout=3))
+    done = subprocess.run(["bash", str(script)], capture_output=True, text=True,
+                          env=fake_node(tmp_path, node.name, str(nics[0].address), address_after=None))
+    assert done.returncode == 1
+    assert f"not ready: no NIC carries {nics[0].address} (public) after 3 s" in done.stderr
 
 
 def test_metal_prepare_script(tmp_path):
