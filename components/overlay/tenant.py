@@ -44,6 +44,10 @@ class TenantArgs:
     name: str = "demo"
     cidr: str = "10.10.0.0/24"
     servers: Sequence[str] = field(default=("web-1", "web-2"))
+    # Booted without a config drive: their identity and user-data come from the metadata
+    # service through the router (Neutron's metadata proxy, haproxy in the router's
+    # namespace), so the round-robin check proves that path too.
+    metadata_service_servers: Sequence[str] = field(default=("web-2",))
 
 
 @dataclass(frozen=True)
@@ -162,12 +166,10 @@ class Tenant(pulumi.ComponentResource):
             server_name, name=server_name, image_id=image.image_id, flavor_id=flavor.id,
             key_pair=keypair.name, networks=[{"port": port.id}],
             user_data=render("overlay/web-user-data.sh.j2", server=server_name),
-            # Identity and user-data on a CD: no network path to the metadata service
-            # needed (on a TCG lab without cx16 neutron's metadata proxy cannot run).
-            config_drive=True,
+            config_drive=server_name not in self.args.metadata_service_servers,
             opts=pulumi.ResourceOptions.merge(own, pulumi.ResourceOptions(
-                # The router interface first: without a config drive (a cloud image that
-                # ignores it) the server asks the metadata service through the router.
+                # The router interface first: without a config drive (or with a cloud image
+                # that ignores it) the server asks the metadata service through the router.
                 depends_on=[attached])))
         floating = openstack.networking.FloatingIp(
             f"{server_name}-fip", pool=self.args.underlay.external_network,
