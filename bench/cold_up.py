@@ -81,7 +81,7 @@ def phases(records: list[dict], t0: float, underlay: str) -> dict:
     lb = next((rel(r["t"]) for r in overlay if r["event"] == "done"
                and r["type"] == "openstack:loadbalancer/loadBalancer:LoadBalancer"), None)
     vip = next((rel(r["t"]) for r in overlay if r["event"] == "done"
-                and r["type"] == LOCAL and "vip" in r["name"]), None)
+                and r["type"] == LOCAL and r["name"].endswith("-check-run")), None)
     return {
         "images_s": images, "nodes_ready_s": ready, "smoke_passed_s": smoke,
         "underlay_up_s": rel(underlay_end),

@@ -1,0 +1,90 @@
+"""The benches' own logic on made-up inputs: what they conclude from a console log or a
+timing log must follow the evidence."""
+
+import importlib.util
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from labctl.timings import TimingLog
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+def bench(name: str):
+    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+TCG = bench("tcg_cx16")
+
+
+@pytest.mark.parametrize("log,qemu_exit,verdict", [
+    ("stress: ok\nbench: before cas16: ok 400000\nbench: after cas16: ok 400000\nbench: done",
+     None, "ok"),
+    ("bench: before cas16: ok 400000\nstress: ok\nbench: after cas16: wrong 399990 (want 400000)"
+     "\nbench: done", None, "counter ['ok', 'wrong']"),
+    ("bench: before cas16: died\nstress: ok\nbench: after cas16: died\nbench: done", None,
+     "counter missing"),
+    ("stress: start\nBUG: unable to handle page fault", None, "fault"),
+    ("stress: start", 1, "qemu exited 1"),
+    ("stress: start", None, "timeout"),
+])
+def test_tcg_cx16_verdict(log, qemu_exit, verdict):
+    assert TCG.verdict_of(log, qemu_exit) == verdict
+
+
+def test_tcg_cx16_modes_differ_only_where_they_should():
+    assert TCG.MODES["baseline"] == ("qemu64,+cx16", ())
+    assert TCG.MODES["fix"] == ("qemu64,+cx16", ("clearcpuid=cx16",))
+    assert TCG.MODES["no-cx16"][0] == "qemu64,-cx16"
+
+
+class Event:
+    """The shape of an automation EngineEvent, as much as TimingLog reads."""
+
+    def __init__(self, kind: str, urn: str, typ: str, op: str = "create"):
+        from pulumi import automation as auto
+        meta = type("M", (), {"urn": urn, "type": typ, "op": auto.OpType(op)})()
+        self.resource_pre_event = type("P", (), {"metadata": meta})() if kind == "start" else None
+        self.res_outputs_event = type("O", (), {"metadata": meta})() if kind == "done" else None
+        self.res_op_failed_event = type("F", (), {"metadata": meta})() if kind == "failed" else None
+
+
+def urn(typ: str, name: str) -> str:
+    return f"urn:pulumi:dev::openstack-lab::x${typ}::{name}"
+
+
+def test_cold_up_phases_from_a_timing_log():
+    clock = iter([100, 150, 160, 400, 410, 900, 905, 1000, 1001, 1500, 2000, 2100]).__next__
+    stream = io.StringIO()
+    under, over = TimingLog(stream, "dev", clock), TimingLog(stream, "dev-overlay", clock)
+    img = ("command:local:Command", "underlay-image-resolve")
+    ready = ("command:remote:Command", "underlay-controller-ready-check")
+    keystone = ("command:remote:Command", "openstack-keystone-setup")
+    smoke = ("command:remote:Command", "openstack-smoke-check")
+    same = ("command:remote:Command", "openstack-nova-setup")
+    lb = ("openstack:loadbalancer/loadBalancer:LoadBalancer", "web-lb")
+    vip = ("command:local:Command", "web-lb-check-run")
+    for log, kind, (typ, name), *op in [
+            (under, "start", img), (under, "done", img), (under, "start", ready),
+            (under, "done", ready), (under, "start", keystone), (under, "done", keystone),
+            (under, "start", smoke), (under, "done", smoke), (under, "start", same, "same"),
+            (over, "start", lb), (over, "done", lb), (over, "start", vip),
+            (over, "done", vip)]:
+        log.on_event(Event(kind, urn(typ, name), typ, *op))
+    records = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert not any(r["name"] == "openstack-nova-setup" for r in records)  # unchanged: no line
+    result = bench("cold_up").phases(records, 100, "dev")
+    assert result["images_s"] == {"underlay-image-resolve": 50}
+    assert result["nodes_ready_s"] == {"controller": 300}
+    assert result["install_steps"]["openstack-keystone-setup"] == {
+        "wall_s": 490, "ended_s": 800, "result": "done"}
+    assert result["smoke_passed_s"] == 900
+    assert result["overlay"] == {"lb_active_s": 1400, "vip_check_passed_s": 2000,
+                                 "overlay_up_s": 2000}
+    assert result["failed"] == []
