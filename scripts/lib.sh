@@ -22,6 +22,27 @@ step() { printf '==> %s\n' "$*" >&2; }
 note() { printf '    %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# The Debian archive this host's apt fetches from (its mirror, or a caching proxy's URL for
+# it), for the image builds: they follow the host's configuration, never a hard-coded
+# archive host. The first non-security `main` Packages target of a Debian host's sources
+# wins; only a host that is not Debian (or has no such source) gets Debian's own redirector.
+# NODE_IMAGE_MIRROR, where set, is used by the callers before this.
+host_debian_mirror() {
+  local uri=
+  if grep -qsx 'ID=debian' /etc/os-release; then
+    # shellcheck disable=SC2016 # apt's own $(FIELD) placeholders
+    uri=$(apt-get indextargets --no-release-info --format '$(REPO_URI)' 'Created-By: Packages' 'Component: main' \
+      2>/dev/null | grep -v -- '-security/*$' | head -n 1 || true)
+  fi
+  uri=${uri%/}
+  echo "${uri:-http://deb.debian.org/debian}"
+}
+
+# The host's apt proxy settings (Acquire::*::Proxy) as mmdebstrap --aptopt arguments.
+host_apt_proxy_opts() {
+  apt-config dump 2>/dev/null | sed -n 's/^\(Acquire::[^ ]*::Proxy\(::[^ ]*\)\?\) \(".*"\);$/--aptopt=\1 \3/p'
+}
+
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }

@@ -31,7 +31,8 @@ PRESEED=$(printf '%s' "${NODE_IMAGE_PRESEED:-}")
 KERNEL_ARGS=${NODE_IMAGE_KERNEL_ARGS:-}
 IMAGES_DIR="$OPENSTACK_LAB_HOME/images"
 
-MIRROR=${NODE_IMAGE_MIRROR:-http://deb.debian.org/debian}
+# The host's own Debian source (its mirror or proxy; lib.sh) unless NODE_IMAGE_MIRROR says.
+MIRROR=${NODE_IMAGE_MIRROR:-$(host_debian_mirror)}
 SUITE=${NODE_IMAGE_SUITE:-trixie}
 # Virtual disk size. Small on purpose: node overlays are created larger and the root
 # partition and filesystem grow to fill them on first boot (growpart + resize2fs).
@@ -143,8 +144,10 @@ cleanup() {
 }
 
 bootstrap_rootfs() { # rootfs-dir
-  local start=$SECONDS opt dpkg_args=() hooks=()
+  local start=$SECONDS opt dpkg_args=() hooks=() proxy_args=()
   for opt in "${DPKG_OPTS[@]}"; do dpkg_args+=("--dpkgopt=$opt"); done
+  # mmdebstrap reads none of the host's apt.conf: its proxy is passed on.
+  mapfile -t proxy_args < <(host_apt_proxy_opts)
   if [ -n "$PREINSTALL" ]; then
     tr ' ' '\n' <<< "$PREINSTALL" > "$WORK/preinstall.txt"
     printf '%s\n' "$PRESEED" > "$WORK/preseed.txt"
@@ -154,6 +157,7 @@ bootstrap_rootfs() { # rootfs-dir
   mmdebstrap --variant=apt --arch="$ARCH" \
     --include="$(IFS=,; echo "${PACKAGES[*]}")" \
     "${dpkg_args[@]}" \
+    "${proxy_args[@]}" \
     "${hooks[@]}" \
     --customize-hook="$(printf '%q' "$CUSTOMIZE_HOOK") \"\$1\" $(printf '%q' "$KERNEL_ARGS")" \
     "$SUITE" "$1" "deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" >&2

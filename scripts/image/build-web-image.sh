@@ -30,7 +30,8 @@ SELF=$HERE/$(basename "${BASH_SOURCE[0]}")
 INIT_SCRIPT=$HERE/web-init.sh
 IMAGES_DIR="$OPENSTACK_LAB_HOME/images"
 
-MIRROR=${NODE_IMAGE_MIRROR:-http://deb.debian.org/debian}
+# The host's own Debian source (its mirror or proxy; lib.sh) unless NODE_IMAGE_MIRROR says.
+MIRROR=${NODE_IMAGE_MIRROR:-$(host_debian_mirror)}
 SUITE=${NODE_IMAGE_SUITE:-trixie}
 # The build runs the packages' busybox and dynamic loader: the host's architecture.
 ARCH=amd64

@@ -45,3 +45,44 @@ def test_junk_kernel_arguments_never_reach_grub(tmp_path, bad):
     assert done.returncode == 1 and done.stdout == ""
     assert "NODE_IMAGE_KERNEL_ARGS" in done.stderr
 
+
+
+def host_apt(tmp_path: Path, sources: str, extra: str = "") -> dict:
+    """An APT_CONFIG whose sources (and settings) stand in for the host's."""
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "sources.list").write_text(sources)
+    (tmp_path / "apt.conf").write_text(
+        f'Dir::Etc::SourceList "{tmp_path}/sources.list";\n'
+        f'Dir::Etc::SourceParts "{tmp_path}/parts";\n'
+        f'Dir::State::Lists "{tmp_path}/lists";\n{extra}')
+    return {**os.environ, "APT_CONFIG": str(tmp_path / "apt.conf")}
+
+
+def lib(env: dict, call: str) -> str:
+    return subprocess.run(["bash", "-c", f'source "{SCRIPTS.parent}/lib.sh"; {call}'],
+                          capture_output=True, text=True, env=env, check=True).stdout.strip()
+
+
+@pytest.mark.skipif(not Path("/usr/bin/apt-get").exists(), reason="a Debian host")
+def test_image_builds_follow_the_hosts_apt_source_and_proxy(tmp_path):
+    env = host_apt(tmp_path, "deb http://cache.example:3142/debian-security trixie-security main\n"
+                             "deb http://cache.example:3142/debian/ trixie main contrib\n",
+                   'Acquire::http::Proxy "http://proxy.example:8080";\n')
+    assert lib(env, "host_debian_mirror") == "http://cache.example:3142/debian"
+    assert lib(env, "host_apt_proxy_opts") == \
+        '--aptopt=Acquire::http::Proxy "http://proxy.example:8080"'
+
+
+@pytest.mark.parametrize("script", ["build-node-image.sh", "build-web-image.sh"])
+def test_the_mirror_setting_still_wins_and_keys_the_image(tmp_path, script):
+    env = host_apt(tmp_path, "deb http://cache.example:3142/debian trixie main\n")
+    env["OPENSTACK_LAB_HOME"] = str(tmp_path)
+
+    def path(**extra):
+        return subprocess.run([str(SCRIPTS / script), "--print-path"], capture_output=True,
+                              text=True, env={**env, **extra}).stdout.strip()
+
+    host = path()
+    assert host and path(NODE_IMAGE_MIRROR="http://cache.example:3142/debian") == host
+    assert path(NODE_IMAGE_MIRROR="http://other.example/debian") != host
