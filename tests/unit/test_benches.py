@@ -88,3 +88,24 @@ def test_cold_up_phases_from_a_timing_log():
     assert result["overlay"] == {"lb_active_s": 1400, "vip_check_passed_s": 2000,
                                  "overlay_up_s": 2000}
     assert result["failed"] == []
+
+
+def test_node_cpu_reads_units_and_reports_what_each_used_in_between():
+    cpu = bench("node_cpu")
+    before = cpu.parse("cg 2000000 init.scope\ncg 5000000 system.slice/nova-api.service\n"
+                       "total 100.0 400.0\n")
+    after = cpu.parse("cg 2500000 init.scope\ncg 65000000 system.slice/nova-api.service\n"
+                      "cg 1000000 system.slice/new.service\ncg junk line\ntotal 170.5 700.0\n")
+    assert before["units"] == {"init.scope": 2.0, "nova-api.service": 5.0}
+    idle = cpu.delta(before, after)
+    assert idle["units"] == {"init.scope": 0.5, "nova-api.service": 60.0, "new.service": 1.0}
+    assert (idle["busy_s"], idle["uptime_s"]) == (70.5, 300.0)
+    assert list(cpu.top(idle, 2)["units_cpu_s"]) == ["nova-api.service", "new.service"]
+
+
+def test_node_cpu_probe_reads_this_machines_cgroups():
+    import subprocess
+    done = subprocess.run(["sh", str(BENCH / "node_cpu.sh")], capture_output=True, text=True)
+    reading = bench("node_cpu").parse(done.stdout)
+    assert done.returncode == 0, done.stderr
+    assert reading["uptime_s"] > 0 and reading["busy_s"] >= 0
