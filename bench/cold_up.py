@@ -38,12 +38,14 @@ def lab_home() -> Path:
 
 
 def warm_traces(stack: str) -> list[str]:
-    """What would make the run warm: cached images, the stack's state, its domains."""
+    """What would make the run warm (or fail on names already taken): cached images, the
+    stack's state, any libvirt domain, volume, pool or network of its prefix."""
     found = [str(p) for p in (lab_home() / "images").glob("*.qcow2")]
     found += [str(p) for p in (lab_home() / "state").rglob(f"{stack}.json")]
     try:
         from labctl.leftovers import leftovers
-        found += [f"domain {d}" for d in leftovers(f"osl-{stack}-")["domains"]]
+        found += [f"{kind} {name}" for kind, names in leftovers(f"osl-{stack}").items()
+                  for name in names]
     except (OSError, subprocess.SubprocessError):
         pass  # no libvirt yet: certainly no domain
     return found
