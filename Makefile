@@ -4,7 +4,8 @@ SHELL := /bin/bash
 STACK ?= dev
 PY := .venv/bin/python
 
-.PHONY: help setup env up down preview test e2e bench clean-toolchain
+.PHONY: help setup env up down preview test e2e bench clean-toolchain \
+	checkpoint-save checkpoint-restore checkpoint-list checkpoint-delete
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -32,6 +33,18 @@ e2e: setup ## slow tier: the full local lab end to end (long; see README)
 
 bench: setup ## benchmarks (numbers go in bench/results/)
 	@scripts/bench.sh
+
+checkpoint-save: setup ## save the lab's nodes (memory and disks) and state: NAME=...
+	@scripts/lab.sh checkpoint save "$(NAME)" $(STACK)
+
+checkpoint-restore: setup ## put the lab back as checkpoint NAME saved it
+	@scripts/lab.sh checkpoint restore "$(NAME)" $(STACK)
+
+checkpoint-list: setup ## the lab's checkpoints: name, time, size, commit
+	@scripts/lab.sh checkpoint list $(STACK)
+
+checkpoint-delete: setup ## delete checkpoint NAME
+	@scripts/lab.sh checkpoint delete "$(NAME)" $(STACK)
 
 clean-toolchain: ## forget the built Pulumi toolchain (next setup rebuilds it)
 	@scripts/setup/toolchain.sh --clean

@@ -1,21 +1,42 @@
-"""python -m labctl preview|up|destroy|outputs STACK — progress streams to the terminal."""
+"""python -m labctl preview|up|destroy|outputs STACK — progress streams to the terminal.
+python -m labctl checkpoint save|restore|delete NAME [STACK] | list|auto [STACK]"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import re
 import sys
 
+from labctl import lab_checkpoints
 from labctl.access import (remove_cloud_files, remove_ssh_files, where_to_ssh,
                            write_cloud_files, write_ssh_files, write_tenant_files)
-from labctl.domains import node_domains, start_stopped_nodes
+from labctl.domains import node_domains, start_nodes, stopped_nodes
 from labctl.locks import lock_dir, remove_stale_locks
 from labctl.timings import TimingLog
 from labctl.workspace import open_stack
 
 
+def checkpoint_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="labctl checkpoint")
+    parser.add_argument("action", choices=["save", "restore", "delete", "list", "auto"])
+    parser.add_argument("rest", nargs="*", help="NAME [STACK] or [STACK]")
+    args = parser.parse_args(argv)
+    named = args.action in ("save", "restore", "delete")
+    if named and not args.rest:
+        parser.error(f"{args.action} needs a checkpoint NAME")
+    name = args.rest[0] if named else None
+    rest = args.rest[1:] if named else args.rest
+    if named and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", name):
+        parser.error(f"{name!r}: a checkpoint name is letters, digits, '.', '_' and '-'")
+    return lab_checkpoints.run(args.action, rest[0] if rest else "dev", name)
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["checkpoint"]:
+        return checkpoint_main(argv[1:])
     parser = argparse.ArgumentParser(prog="labctl", description=__doc__)
     parser.add_argument("operation", choices=["preview", "up", "destroy", "outputs"])
     parser.add_argument("stack", nargs="?", default="dev")
@@ -29,10 +50,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.operation == "preview":
         stack.preview(diff=True, **echo)
     elif args.operation == "up":
-        for name in start_stopped_nodes(node_domains(args.stack, stack.outputs())):
-            print(f"labctl: started {name}, which was shut off with autostart on (libvirtd "
-                  "was restarted without a reboot); the steps wait for its services",
+        stopped = stopped_nodes(node_domains(args.stack, stack.outputs()))
+        if stopped and lab_checkpoints.restore_auto(args.stack, stopped):
+            print(f"labctl: {', '.join(stopped)} had been shut off (libvirtd and QEMU killed); "
+                  "the lab is back from its automatic checkpoint, as it was when saved",
                   file=sys.stderr)
+        else:
+            for name in start_nodes(stopped):
+                print(f"labctl: started {name}, which was shut off with autostart on "
+                      "(libvirtd was restarted without a reboot); the steps wait for its "
+                      "services", file=sys.stderr)
         timings = os.environ.get("OPENSTACK_LAB_TIMINGS")
         if timings:
             with open(timings, "a", encoding="utf-8") as stream:

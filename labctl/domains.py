@@ -21,16 +21,24 @@ def node_domains(stack: str, outputs: dict) -> list[str]:
     return [f"osl-{stack}-{node}" for node in ((ready.value if ready else None) or {})]
 
 
-def start_stopped_nodes(domains: list[str]) -> list[str]:
-    """Starts those of `domains` that are shut off with autostart on; returns their names.
-    A domain with autostart off was stopped on purpose and is left alone."""
+def stopped_nodes(domains: list[str]) -> list[str]:
+    """Those of `domains` that are shut off with autostart on. A domain with autostart off
+    was stopped on purpose and is left alone."""
     if not domains:
         return []
     try:
         stopped = virsh("list", "--name", "--inactive", "--autostart")
     except (OSError, subprocess.CalledProcessError):
         return []  # no libvirt here (a metal or GCP underlay, a test machine): nothing to do
-    started = [name for name in stopped if name in domains]
-    for name in started:
+    return [name for name in stopped if name in domains]
+
+
+def start_nodes(names: list[str]) -> list[str]:
+    for name in names:
         virsh("start", name)
-    return started
+    return names
+
+
+def start_stopped_nodes(domains: list[str]) -> list[str]:
+    """Starts those of `domains` that are shut off with autostart on; returns their names."""
+    return start_nodes(stopped_nodes(domains))

@@ -33,3 +33,6 @@ if [ -n "$overlay" ]; then
   step "up: the underlay $stack is up; now its overlay $overlay (tenant, web servers, load balancer)"
   "$(dirname "$0")/lab.sh" up "$overlay"
 fi
+# A local lab keeps an automatic checkpoint of what this `up` converged to (saved anew only
+# when something changed): nodes killed later come back from it in minutes (labctl up).
+"$(dirname "$0")/lab.sh" checkpoint auto "$stack"
