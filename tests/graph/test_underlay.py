@@ -10,12 +10,11 @@ import pytest
 
 from components.errors import ConfigError
 from tests.harness import RecordingMonitor, Registered, run_main, stack_outputs
-from tests.fixtures.keys import fake_private_key
+from tests.fixtures.keys import HOST_KEY, real_private_key
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 METAL = {"underlay": "metal", "metalHost": "192.0.2.10", "metalUser": "lab",
-         "metalHostKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMetalHostKeyForTests",
-         "metalPrivateKey": fake_private_key("metal")}
+         "metalHostKey": HOST_KEY, "metalPrivateKey": real_private_key()}
 GCP = {"underlay": "gcp", "profile": "standard", "gcpProject": "lab-project",
        "operatorCidr": "198.51.100.0/24"}
 NODES = {"minimal": ["controller", "compute-1"],
