@@ -128,7 +128,8 @@ BAD_HOST_KEYS = [
 ]
 
 
-@pytest.mark.parametrize("value,problem", BAD_HOST_KEYS, ids=[f"{i}:{p}" for i, (_v, p) in enumerate(BAD_HOST_KEYS)])
+@pytest.mark.parametrize("value,problem", BAD_HOST_KEYS,
+                         ids=[f"{i}:{p}" for i, (_v, p) in enumerate(BAD_HOST_KEYS)])
 def test_metal_host_key_refuses_anything_but_type_and_key(value, problem):
     refused({**METAL, "metalHostKey": value}, "metalHostKey", problem)
 
