@@ -20,7 +20,7 @@ pulumi.export("underlay", settings.underlay)
 pulumi.export("profile", settings.profile)
 
 if settings.layer == "underlay":
-    preflight(settings)
+    preflight(settings, stack)
     keys = LabKeys("lab", [node.name for node in settings.nodes])
     ctx = LabContext(settings, stack, keys)
     underlay = build_underlay("underlay", ctx)

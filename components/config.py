@@ -81,17 +81,18 @@ KEYS: tuple[Key, ...] = (
     Key("install", p.choice("openstack", "none"), "openstack",
         "What the underlay installs on its nodes: openstack (the whole cloud) or none (bare "
         "nodes, for node-level tests)."),
-    Key("metalHost", p.text, None, "metal: the SSH-reachable host (name or address)."),
-    Key("metalUser", p.text, "root", "metal: the SSH user on the host."),
+    Key("metalHost", p.host, None, "metal: the SSH-reachable host (name or address)."),
+    Key("metalUser", p.posix_user, "root", "metal: the SSH user on the host."),
     Key("metalPort", p.integer(1, 65535), "22", "metal: the SSH port of the host."),
-    Key("metalHostKey", p.text, None,
-        "metal: the host's SSH public key (as in known_hosts, without the host name)."),
-    Key("metalPrivateKey", p.text, None, "metal: private key for the SSH user (secret).",
+    Key("metalHostKey", p.ssh_host_key, None,
+        "metal: the host's SSH public key, 'type base64' (as in known_hosts, without the "
+        "host name or a comment)."),
+    Key("metalPrivateKey", p.private_key, None, "metal: private key for the SSH user (secret).",
         secret=True),
-    Key("gcpProject", p.text, None, "gcp: the project ID."),
-    Key("gcpRegion", p.text, "us-central1", "gcp: region."),
-    Key("gcpZone", p.text, "us-central1-a", "gcp: zone."),
-    Key("gcpMachineType", p.text, "n2-standard-8",
+    Key("gcpProject", p.gcp_project, None, "gcp: the project ID."),
+    Key("gcpRegion", p.gcp_region, "us-central1", "gcp: region."),
+    Key("gcpZone", p.gcp_zone, "us-central1-a", "gcp: zone."),
+    Key("gcpMachineType", p.gcp_machine_type, "n2-standard-8",
         "gcp: machine type of the nodes; N1/N2 families support nested virtualization."),
     Key("underlayStack", p.text, None,
         "overlay: the underlay stack to read, as organization/project/stack or stack."),
@@ -252,8 +253,13 @@ def _gcp(v: Mapping[str, Any]) -> Gcp | None:
     gcp = Gcp(project=_require(v, "gcpProject", why), region=v["gcpRegion"], zone=v["gcpZone"],
               machine_type=v["gcpMachineType"],
               operator_cidr=_require(v, "operatorCidr", why + " (the firewall admits only it)"))
-    family, _, rest = gcp.machine_type.partition("-")
-    if family not in NESTED_VIRT_FAMILIES or not rest.rsplit("-", 1)[-1].isdigit():
+    # The zone's name is its region's plus a letter: another region's zone cannot take
+    # subnets or disks of this one.
+    if gcp.zone.rsplit("-", 1)[0] != gcp.region:
+        raise ConfigError("gcpZone", f"{gcp.zone} is not in {PROJECT}:gcpRegion "
+                          f"({gcp.region}); its zones are {gcp.region}-a, -b, ...")
+    family = gcp.machine_type.split("-")[0]
+    if family not in NESTED_VIRT_FAMILIES:
         raise ConfigError("gcpMachineType", f"{gcp.machine_type!r}: nested virtualization needs "
                           f"an {' or '.join(NESTED_VIRT_FAMILIES)} machine type such as "
                           "n2-standard-8")

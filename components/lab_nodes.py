@@ -19,6 +19,11 @@ from components.topology import NodeSpec
 DOMAIN = "lab.internal"
 
 
+def lab_prefix(stack: str) -> str:
+    """Names every object of this lab on shared hosts (libvirt, GCP)."""
+    return f"osl-{stack}"
+
+
 @dataclass(frozen=True)
 class LabContext:
     settings: Settings
@@ -27,8 +32,7 @@ class LabContext:
 
     @property
     def prefix(self) -> str:
-        """Names every object of this lab on shared hosts (libvirt, GCP)."""
-        return f"osl-{self.stack}"
+        return lab_prefix(self.stack)
 
     def cidrs(self) -> dict:
         n = self.settings.networks

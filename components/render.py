@@ -3,6 +3,7 @@ empty string in a config file."""
 
 from __future__ import annotations
 
+import shlex
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 @cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -22,6 +23,9 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,
     )
+    # For values from settings in shell scripts: double quotes would still expand $ and `.
+    env.filters["shquote"] = shlex.quote
+    return env
 
 
 def render(name: str, **context: Any) -> str:

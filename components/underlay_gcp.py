@@ -9,22 +9,13 @@ from __future__ import annotations
 import pulumi
 import pulumi_gcp as gcp
 
-from components.config import NESTED_VIRT_FAMILIES
+from components.gcp_rules import VPCS, GcpNames, check_gcp_names, min_cpu_platform
 from components.lab_nodes import LabContext, LabNode
 from components.readiness import NodeReady, NodeReadyArgs, SshTarget
 
-# GCP has no L2 between instances: the external (flat provider) network stays inside the
-# network node, so only these three become VPCs.
-VPCS = ("public", "management", "underlay")
 IMAGE = "debian-cloud/debian-13"
 # The operator reaches SSH (jump host), the TLS API endpoint / Horizon and noVNC.
 OPERATOR_PORTS = ["22", "443", "6080"]
-
-
-def min_cpu_platform(machine_type: str) -> str:
-    family = machine_type.split("-")[0]
-    assert family in NESTED_VIRT_FAMILIES, machine_type  # the settings already refuse others
-    return "Intel Haswell" if family == "n1" else "Intel Cascade Lake"
 
 
 class GcpUnderlay(pulumi.ComponentResource):
@@ -33,8 +24,12 @@ class GcpUnderlay(pulumi.ComponentResource):
 
     def __init__(self, name: str, ctx: LabContext,
                  opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("openstacklab:underlay:GcpUnderlay", name, None, opts)
         cfg = ctx.settings.gcp
+        # GCP's rules on names and CPU platforms, before the first resource.
+        check_gcp_names(ctx.stack, ctx.settings)
+        platform = min_cpu_platform(cfg.machine_type)
+        names = GcpNames(ctx.prefix)
+        super().__init__("openstacklab:underlay:GcpUnderlay", name, None, opts)
         provider = gcp.Provider(f"{name}-gcp", project=cfg.project, region=cfg.region,
                                 zone=cfg.zone, opts=pulumi.ResourceOptions(parent=self))
         child = pulumi.ResourceOptions(parent=self, providers={"gcp": provider})
@@ -42,25 +37,25 @@ class GcpUnderlay(pulumi.ComponentResource):
         mtu = ctx.settings.networks.mtu
         vpcs, subnets = {}, {}
         for net in VPCS:
-            vpcs[net] = gcp.compute.Network(f"{name}-{net}", name=f"{ctx.prefix}-{net}",
+            vpcs[net] = gcp.compute.Network(f"{name}-{net}", name=names.vpc(net),
                                             auto_create_subnetworks=False, mtu=mtu, opts=child)
             subnets[net] = gcp.compute.Subnetwork(
-                f"{name}-{net}-subnet", name=f"{ctx.prefix}-{net}", network=vpcs[net].id,
+                f"{name}-{net}-subnet", name=names.vpc(net), network=vpcs[net].id,
                 ip_cidr_range=str(cidrs[net]), region=cfg.region, opts=child)
             # Lab traffic between nodes stays open inside each VPC.
             gcp.compute.Firewall(
-                f"{name}-{net}-internal", name=f"{ctx.prefix}-{net}-internal",
+                f"{name}-{net}-internal", name=names.internal_firewall(net),
                 network=vpcs[net].id, direction="INGRESS", source_ranges=[str(cidrs[net])],
                 allows=[gcp.compute.FirewallAllowArgs(protocol="all")], opts=child)
         gcp.compute.Firewall(
-            f"{name}-operator", name=f"{ctx.prefix}-operator", network=vpcs["public"].id,
+            f"{name}-operator", name=names.operator_firewall, network=vpcs["public"].id,
             direction="INGRESS", source_ranges=[str(cfg.operator_cidr)],
-            target_tags=[f"{ctx.prefix}-public"],
+            target_tags=[names.public_tag],
             allows=[gcp.compute.FirewallAllowArgs(protocol="tcp", ports=OPERATOR_PORTS),
                     gcp.compute.FirewallAllowArgs(protocol="icmp")], opts=child)
-        router = gcp.compute.Router(f"{name}-router", name=f"{ctx.prefix}-router",
+        router = gcp.compute.Router(f"{name}-router", name=names.router,
                                     network=vpcs["public"].id, region=cfg.region, opts=child)
-        gcp.compute.RouterNat(f"{name}-nat", name=f"{ctx.prefix}-nat", router=router.name,
+        gcp.compute.RouterNat(f"{name}-nat", name=names.nat, router=router.name,
                               region=cfg.region, nat_ip_allocate_option="AUTO_ONLY",
                               source_subnetwork_ip_ranges_to_nat="ALL_SUBNETWORKS_ALL_IP_RANGES",
                               opts=child)
@@ -74,7 +69,7 @@ class GcpUnderlay(pulumi.ComponentResource):
             public = spec.has("network")
             disks = []
             if spec.has("storage"):
-                lvm = gcp.compute.Disk(f"{name}-{spec.name}-lvm", name=f"{ctx.prefix}-{spec.name}-lvm",
+                lvm = gcp.compute.Disk(f"{name}-{spec.name}-lvm", name=names.lvm_disk(spec.name),
                                        size=ctx.settings.lvm_disk_gib, zone=cfg.zone,
                                        type="pd-balanced", opts=child)
                 disks.append(gcp.compute.InstanceAttachedDiskArgs(source=lvm.id, device_name="lvm"))
@@ -82,9 +77,9 @@ class GcpUnderlay(pulumi.ComponentResource):
                 ctx.seed(spec, ("169.254.169.254",)),
                 ctx.keys.host_keys[spec.name].private_key).apply(lambda sk: sk[0].user_data(sk[1])))
             instance = gcp.compute.Instance(
-                f"{name}-{spec.name}", name=f"{ctx.prefix}-{spec.name}",
+                f"{name}-{spec.name}", name=names.instance(spec.name),
                 machine_type=cfg.machine_type, zone=cfg.zone,
-                min_cpu_platform=min_cpu_platform(cfg.machine_type),
+                min_cpu_platform=platform,
                 advanced_machine_features=gcp.compute.InstanceAdvancedMachineFeaturesArgs(
                     enable_nested_virtualization=True),
                 boot_disk=gcp.compute.InstanceBootDiskArgs(
@@ -98,7 +93,7 @@ class GcpUnderlay(pulumi.ComponentResource):
                     for nic in nics],
                 # The network node routes tenant traffic; VXLAN needs no forwarding elsewhere.
                 can_ip_forward=public,
-                tags=[f"{ctx.prefix}-public"] if public else [],
+                tags=[names.public_tag] if public else [],
                 metadata={"user-data": user_data},
                 opts=child)
             instances[spec.name] = instance

@@ -4,7 +4,9 @@ host the program prepares itself, then drives over qemu+ssh)."""
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
+import shlex
 
 import pulumi
 import pulumi_command as command
@@ -12,7 +14,8 @@ import pulumi_libvirt as libvirt
 
 from components import accel as acceleration
 from components.accel import Accel, HostFacts
-from components.config import Settings
+from components.config import Metal, Settings
+from components.control_chars import refuse
 from components.errors import ConfigError
 from components.kvm_node import KvmNode, KvmNodeArgs
 from components.lab_nodes import DOMAIN, LabContext, LabNode
@@ -115,6 +118,34 @@ def parse_facts(stdout: str) -> HostFacts:
     return HostFacts(has_kvm_device=found[1] == "1", pvm=found[2] == "1")
 
 
+def metal_known_hosts_line(metal: Metal) -> str:
+    where = metal.host if metal.port == 22 else f"[{metal.host}]:{metal.port}"
+    line = f"{where} {metal.host_key}"
+    # The settings refuse control characters already; this guards the file itself.
+    refuse("metal known_hosts line", line)
+    return line
+
+
+def ssh_files_commands(key_dir: str, known: str) -> tuple[str, str]:
+    """ssh-files.sh's create and delete command lines. They run through a shell, so every
+    argument is single-quoted: double quotes would still expand $ and `."""
+    script = "scripts/metal/ssh-files.sh"
+    return (f"{script} {shlex.quote(key_dir)} {shlex.quote(known)}",
+            f"{script} --remove {shlex.quote(key_dir)}")
+
+
+def metal_uri(metal: Metal, key_dir: str) -> str:
+    """libvirt's qemu+ssh URI of the metal host (an IPv6 address goes in brackets)."""
+    host = metal.host
+    try:
+        if isinstance(ipaddress.ip_address(host), ipaddress.IPv6Address):
+            host = f"[{host}]"
+    except ValueError:
+        pass  # a host name
+    return (f"qemu+ssh://{metal.user}@{host}:{metal.port}/system"
+            f"?sshauth=privkey&keyfile={key_dir}/id&knownhosts={key_dir}/known_hosts")
+
+
 class MetalUnderlay(LibvirtUnderlay):
     def __init__(self, name: str, ctx: LabContext,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -130,15 +161,10 @@ class MetalUnderlay(LibvirtUnderlay):
             triggers=[hashlib.sha256(script.encode()).hexdigest()],
             opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["connection"]))
         key_dir = str(ssh_dir(ctx.stack) / "metal-host")
-        known = (f"[{metal.host}]:{metal.port} {metal.host_key}" if metal.port != 22
-                 else f"{metal.host} {metal.host_key}")
-        ssh_files = command.local.Command(
-            f"{name}-ssh-files",
-            create=f'scripts/metal/ssh-files.sh "{key_dir}" "{known}"',
-            delete=f'scripts/metal/ssh-files.sh --remove "{key_dir}"',
-            stdin=key, logging="none", opts=child)
-        uri = (f"qemu+ssh://{metal.user}@{metal.host}:{metal.port}/system"
-               f"?sshauth=privkey&keyfile={key_dir}/id&knownhosts={key_dir}/known_hosts")
+        create, delete = ssh_files_commands(key_dir, metal_known_hosts_line(metal))
+        ssh_files = command.local.Command(f"{name}-ssh-files", create=create, delete=delete,
+                                          stdin=key, logging="none", opts=child)
+        uri = metal_uri(metal, key_dir)
         provider = libvirt.Provider(f"{name}-libvirt", uri=uri, opts=pulumi.ResourceOptions(
             parent=self, depends_on=[prepare, ssh_files]))
         accel = prepare.stdout.apply(lambda out: acceleration.choose(ctx.settings.accel,

@@ -8,14 +8,15 @@ import asyncio
 import pulumi
 import pytest
 
+from components.config import Settings
 from components.errors import ConfigError
+from components.gcp_rules import GcpNames
 from tests.harness import RecordingMonitor, Registered, run_main, stack_outputs
-from tests.fixtures.keys import fake_private_key
+from tests.fixtures.keys import HOST_KEY, real_private_key
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 METAL = {"underlay": "metal", "metalHost": "192.0.2.10", "metalUser": "lab",
-         "metalHostKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMetalHostKeyForTests",
-         "metalPrivateKey": fake_private_key("metal")}
+         "metalHostKey": HOST_KEY, "metalPrivateKey": real_private_key()}
 GCP = {"underlay": "gcp", "profile": "standard", "gcpProject": "lab-project",
        "operatorCidr": "198.51.100.0/24"}
 NODES = {"minimal": ["controller", "compute-1"],
@@ -253,3 +254,27 @@ def test_ssh_private_key_output_is_secret(mock_lab):
         return True
 
     return pulumi.Output.from_input(asyncio.ensure_future(private_key.is_secret())).apply(check)
+
+
+@pulumi.runtime.test
+def test_gcp_names_are_the_ones_gcp_rules_check(mock_lab):
+    # Every name and tag GCP sees comes from GcpNames, so check_gcp_names checks them all.
+    monitor = mock_lab(GCP)
+    run_main()
+
+    def check(_):
+        gcp = [r for r in monitor.registered if r.type.startswith("gcp:")]
+        given = {r.inputs["name"] for r in gcp if "name" in r.inputs}
+        given |= {tag for r in gcp for key in ("tags", "targetTags")
+                  for tag in r.inputs.get(key) or []}
+        assert given == set(GcpNames("osl-dev").all(Settings.from_mapping(GCP).nodes))
+        return True
+
+    return stack_outputs().apply(check)
+
+
+def test_gcp_refuses_a_stack_name_too_long_for_gcp_before_any_resource(mock_lab):
+    monitor = mock_lab(GCP, stack="a" * 40)
+    with pytest.raises(ConfigError, match="underlay: gcp cannot take stack 'a{40}'"):
+        run_main()
+    assert not [r for r in monitor.registered if not r.type.startswith("pulumi:")]

@@ -5,11 +5,12 @@ import yaml
 
 from components import config
 from components.config import ConfigError, Settings
+from tests.fixtures.keys import HOST_KEY, real_private_key
 
-GCP = {"underlay": "gcp", "profile": "standard", "gcpProject": "lab-1",
+GCP = {"underlay": "gcp", "profile": "standard", "gcpProject": "lab-project-1",
        "operatorCidr": "203.0.113.0/24"}
 METAL = {"underlay": "metal", "metalHost": "lab.example.org",
-         "metalHostKey": "ssh-ed25519 AAAAC3Nza", "metalPrivateKey": "-----BEGIN..."}
+         "metalHostKey": HOST_KEY, "metalPrivateKey": real_private_key()}
 
 
 def test_defaults_build_the_default_lab():
@@ -72,9 +73,16 @@ BAD = [
     ({"accel": "hvf"}, "accel", "not one of auto, kvm, tcg"),
     ({"install": "devstack"}, "install", "not one of openstack, none"),
     ({"underlay": "metal"}, "metalHost", "required when underlay is metal"),
-    ({**METAL, "metalHostKey": "  "}, "metalHostKey", "must not be empty"),
+    ({**METAL, "metalHost": "lab\n  ProxyCommand id"}, "metalHost", "control character"),
+    ({**METAL, "metalUser": "Root"}, "metalUser", "not a POSIX user name"),
+    ({**METAL, "metalHostKey": "  "}, "metalHostKey", "is not '<type> <base64>'"),
+    ({**METAL, "metalPrivateKey": "-----BEGIN..."}, "metalPrivateKey",
+     "not an unencrypted private key"),
     ({**METAL, "metalPort": "0"}, "metalPort", "outside 1..65535"),
     ({"underlay": "gcp", "profile": "standard"}, "gcpProject", "required when underlay is gcp"),
+    ({**GCP, "gcpProject": "lab-1"}, "gcpProject", "not a GCP project ID"),
+    ({**GCP, "gcpRegion": "us-central"}, "gcpRegion", "not a GCP region"),
+    ({**GCP, "gcpZone": "us-east1-b"}, "gcpZone", "not in openstack-lab:gcpRegion"),
     ({**GCP, "operatorCidr": "0.0.0.0/0"}, "operatorCidr", "too much of the internet"),
     ({k: v for k, v in GCP.items() if k != "operatorCidr"}, "operatorCidr", "required"),
     ({**GCP, "profile": "minimal"}, "profile", "gcp runs the standard profile"),
@@ -108,10 +116,10 @@ def test_bad_value_names_the_key(raw, key, problem):
 def test_every_key_has_a_bad_value_test():
     tested = {key for _raw, key, _problem in BAD}
     parsed_keys = {k.name for k in config.KEYS}
-    # Free-text keys without constraints beyond "not empty" share one test (metalHostKey).
-    free_text = {"metalUser", "metalPrivateKey", "gcpRegion", "gcpZone", "rootDiskGib",
-                 "lvmDiskGib", "computeVcpus", "computeMemoryMib", "storageVcpus",
-                 "storageMemoryMib", "networkVcpus", "controllerVcpus"}
+    # Sizes share the integer parser the other sizes test (tests/unit/test_strict_settings.py
+    # tests the metal and gcp keys rule by rule).
+    free_text = {"rootDiskGib", "lvmDiskGib", "computeVcpus", "computeMemoryMib",
+                 "storageVcpus", "storageMemoryMib", "networkVcpus", "controllerVcpus"}
     assert parsed_keys - tested - {"profil"} <= free_text
 
 
