@@ -32,7 +32,8 @@ def parse(text: str) -> dict:
     for line in text.splitlines():
         parts = line.split()
         if parts[:1] == ["cg"] and len(parts) == 3 and parts[1].isdigit():
-            units[parts[2].removeprefix("system.slice/")] = int(parts[1]) / 1e6
+            unit = parts[2] if parts[2] == "system.slice" else parts[2].removeprefix("system.slice/")
+            units[unit] = int(parts[1]) / 1e6
         elif parts[:1] == ["total"] and len(parts) == 3:
             total = {"busy_s": float(parts[1]), "uptime_s": float(parts[2])}
     return {"units": units, **total}
@@ -70,8 +71,9 @@ def main() -> int:
     mode.add_argument("--since-boot", action="store_true")
     mode.add_argument("--idle", type=int, metavar="SECONDS")
     parser.add_argument("--top", type=int, default=12)
+    parser.add_argument("--ssh-config", type=Path, help="default: the stack's, from make up")
     args = parser.parse_args()
-    config = ssh_dir(args.stack) / "config"
+    config = args.ssh_config or ssh_dir(args.stack) / "config"
     if not config.exists():
         print(f"node_cpu: {config} missing: bring the lab up first", file=sys.stderr)
         return 2
