@@ -1,8 +1,9 @@
 #!/bin/sh
 # Run on a node by bench/node_cpu.py (as root, over SSH): cumulative CPU seconds since boot
 # per systemd unit (cgroup v2 cpu.stat; a parent keeps what its ended children used, so
-# install steps' SSH sessions add up in user.slice and daemon-reload's generators in
-# init.scope; system.slice counts every service, also those whose units ended), then the whole machine from /proc/stat and the uptime. One line each:
+# install steps' SSH sessions add up in user.slice, daemon-reload's generators in
+# init.scope, and system.slice counts every service, also those whose units ended), then
+# the whole machine from /proc/stat and the uptime. One line each:
 #   cg <usage_usec> <cgroup path>
 #   total <busy_seconds> <uptime_seconds>
 set -eu
