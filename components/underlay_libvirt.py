@@ -123,7 +123,6 @@ class MetalUnderlay(LibvirtUnderlay):
         key = pulumi.Output.secret(metal.private_key)
         host = SshTarget(host=metal.host, user=metal.user, private_key=key,
                          host_key=metal.host_key, port=metal.port)
-        child = pulumi.ResourceOptions(parent=self)
         script = render("metal/prepare.sh.j2", user=metal.user)
         prepare = command.remote.Command(
             f"{name}-prepare", connection=host.connection(), create=script,
@@ -136,7 +135,10 @@ class MetalUnderlay(LibvirtUnderlay):
             f"{name}-ssh-files",
             create=f'scripts/metal/ssh-files.sh "{key_dir}" "{known}"',
             delete=f'scripts/metal/ssh-files.sh --remove "{key_dir}"',
-            stdin=key, logging="none", opts=child)
+            stdin=key, logging="none",
+            # the key is on stdin: secret outputs in case a change ever echoed it
+            opts=pulumi.ResourceOptions(parent=self,
+                                        additional_secret_outputs=["stdout", "stderr"]))
         uri = (f"qemu+ssh://{metal.user}@{metal.host}:{metal.port}/system"
                f"?sshauth=privkey&keyfile={key_dir}/id&knownhosts={key_dir}/known_hosts")
         provider = libvirt.Provider(f"{name}-libvirt", uri=uri, opts=pulumi.ResourceOptions(
