@@ -12,10 +12,14 @@ from components.network_plan import Nic
 from components.render import render
 
 # Under TCG a node needs ~45 s to reach sshd and minutes for cloud-init: dial retries
-# cover the first, `cloud-init status --wait` the second. A refused dial fails at once;
-# only a handshake waits out the per-dial timeout, and on a busy TCG controller one
-# takes 25-35 s (sshd forks and execs its session helpers on a starved CPU): 10 s failed
-# every dial there, 60 s leaves room.
+# cover the first, `cloud-init status --wait` the second. Upstream pulumi-command fails a
+# refused dial at once and retries after 0.1 s, growing to 5 s (121 attempts: 10 min or
+# more); toolchain/command-provider retries the connect every second within each
+# attempt's per-dial timeout. On a busy TCG controller a handshake takes 25-35 s (sshd
+# forks and execs its session helpers on a starved CPU): our provider cuts it at the
+# per-dial timeout (10 s failed every dial there, 60 s leaves room), upstream never does.
+# Changing either value re-runs every remote command once: it is an update of each
+# `connection`, as upstream (toolchain/command-provider/PARITY.md).
 DIAL_ERROR_LIMIT = 120
 PER_DIAL_TIMEOUT = 60
 CLOUD_INIT_TIMEOUT = 1800

@@ -154,7 +154,6 @@ class MetalUnderlay(LibvirtUnderlay):
         key = pulumi.Output.secret(metal.private_key)
         host = SshTarget(host=metal.host, user=metal.user, private_key=key,
                          host_key=metal.host_key, port=metal.port)
-        child = pulumi.ResourceOptions(parent=self)
         script = render("metal/prepare.sh.j2", user=metal.user)
         prepare = command.remote.Command(
             f"{name}-prepare", connection=host.connection(), create=script,
@@ -162,8 +161,11 @@ class MetalUnderlay(LibvirtUnderlay):
             opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["connection"]))
         key_dir = str(ssh_dir(ctx.stack) / "metal-host")
         create, delete = ssh_files_commands(key_dir, metal_known_hosts_line(metal))
-        ssh_files = command.local.Command(f"{name}-ssh-files", create=create, delete=delete,
-                                          stdin=key, logging="none", opts=child)
+        ssh_files = command.local.Command(
+            f"{name}-ssh-files", create=create, delete=delete, stdin=key, logging="none",
+            # the key is on stdin: secret outputs in case a change ever echoed it
+            opts=pulumi.ResourceOptions(parent=self,
+                                        additional_secret_outputs=["stdout", "stderr"]))
         uri = metal_uri(metal, key_dir)
         provider = libvirt.Provider(f"{name}-libvirt", uri=uri, opts=pulumi.ResourceOptions(
             parent=self, depends_on=[prepare, ssh_files]))

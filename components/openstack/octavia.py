@@ -324,7 +324,9 @@ class Octavia(Service):
                           f"'{a[2]}' '{a[3]}'"),
             stdin=pulumi.Output.secret(target.private_key), logging="stderr",
             triggers=[ctl.instance],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[ctl.ready]))
+            # the key is on stdin: pulumi-command does not make the outputs secret for it
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[ctl.ready],
+                                        additional_secret_outputs=["stdout", "stderr"]))
         return self.step(
             "image", ctl, "octavia/image.sh.j2", inputs=remote_path,
             secret_files=[],  # secrets reach the node inside config files only

@@ -5,6 +5,10 @@ previews and kept on the node under /var/lib/openstack-lab/steps with its log un
 /var/log/openstack-lab. Config files and secrets travel as a bundle on stdin (a Pulumi
 secret); the script installs the files it is given and reports which ones changed.
 
+A step's stdout and stderr (its whole log) are secret outputs: the bundle on stdin holds
+secrets, and pulumi-command makes an output secret only when told (additionalSecretOutputs),
+never because an input is.
+
 Re-run rules: a changed script or bundle re-runs the step (update); `triggers` — the node's
 disk and the digests of the steps it builds on — re-run it when a node's disk is replaced or
 an upstream step changed. A new domain on the same disk (a CPU change) re-runs only the
@@ -117,4 +121,4 @@ class Step:
             opts=pulumi.ResourceOptions(
                 parent=parent, depends_on=[node.ready, *[s.command for s in after],
                                            *depends_on],
-                additional_secret_outputs=["connection"]))
+                additional_secret_outputs=["connection", "stdout", "stderr"]))

@@ -186,6 +186,8 @@ def test_bundles_are_secret_and_scripts_hold_no_secret(install):
         if step.stdin is not None:
             assert step.stdin_is_secret, f"{step.name}: stdin is not secret"
         assert "connection" in step.resource.secret_outputs, step.name
+        # pulumi-command never makes stdout secret for a secret input: the step asks
+        assert {"stdout", "stderr"} <= set(step.resource.secret_outputs), step.name
         assert is_secret(step.resource.inputs["connection"]), step.name
         leaked = [v for v in values if v in step.create]
         assert not leaked, f"{step.name}: a generated secret is in its script"

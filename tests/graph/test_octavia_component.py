@@ -135,6 +135,7 @@ def test_octavia_steps_bundles_and_image_chain():
     assert f"'{o.remote_image_path(IMAGE)}'" in copy.inputs["create"]
     # The operator key travels on stdin, as a secret; the host key is pinned.
     assert BEGIN not in copy.inputs["create"]
+    assert {"stdout", "stderr"} <= set(copy.secret_outputs)  # not implied by stdin
     assert copy.inputs["create"].endswith("'controller.test h'")  # host + pinned key
     image_files = parse_bundle(unwrap(steps["image"].inputs["stdin"]))
     # The tag the upload sets is the tag the worker boots amphorae from (DESIGN §11).

@@ -168,6 +168,7 @@ def test_metal_prepares_the_host_then_drives_libvirt_over_ssh(mock_lab):
         assert unwrap(conn["host"]) == "192.0.2.10" and unwrap(conn["hostKey"]).startswith("ssh-ed25519")
         files = monitor.named("underlay-ssh-files")
         assert is_secret(files.inputs["stdin"])  # the key goes through stdin, never argv
+        assert {"stdout", "stderr"} <= set(files.secret_outputs)  # not implied by stdin
         assert "PRIVATE KEY" not in files.inputs["create"]
         provider = monitor.named("underlay-libvirt")
         uri = provider.inputs["uri"]

@@ -51,10 +51,11 @@ func (Logging) Values() []infer.EnumValue[Logging] {
 	}
 }
 
+// No WireDependencies, as upstream: stdout and stderr are secret only through the
+// resource's additionalSecretOutputs, whatever inputs are secret.
 var (
-	_ infer.CustomUpdate[Args, State]         = (*Command)(nil)
-	_ infer.CustomDelete[State]               = (*Command)(nil)
-	_ infer.ExplicitDependencies[Args, State] = (*Command)(nil)
+	_ infer.CustomUpdate[Args, State] = (*Command)(nil)
+	_ infer.CustomDelete[State]       = (*Command)(nil)
 )
 
 func (*Command) Create(ctx context.Context, req infer.CreateRequest[Args]) (infer.CreateResponse[State], error) {
@@ -85,14 +86,6 @@ func (*Command) Delete(ctx context.Context, req infer.DeleteRequest[State]) (inf
 	}
 	_, err := execute(ctx, *req.State.Delete, req.State.Args, req.State.Outputs)
 	return infer.DeleteResponse{}, err
-}
-
-// WireDependencies makes stdout and stderr secret when any input is: a secret can
-// reach the output by way of the command, its environment, stdin or even its directory.
-func (*Command) WireDependencies(f infer.FieldSelector, args *Args, state *State) {
-	all := f.InputField(args).Secret()
-	f.OutputField(&state.Stdout).DependsOn(all)
-	f.OutputField(&state.Stderr).DependsOn(all)
 }
 
 func execute(ctx context.Context, command string, in Args, previous run.Outputs) (run.Outputs, error) {

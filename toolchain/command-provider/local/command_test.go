@@ -4,7 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
+	"regexp"
 	"testing"
 
 	"github.com/pulumi/pulumi-go-provider/infer"
@@ -34,7 +34,7 @@ func TestLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if created.Output.Stdout != "created" || !strings.HasPrefix(created.ID, "x-") {
+	if created.Output.Stdout != "created" || !regexp.MustCompile(`^x[0-9a-f]{8}$`).MatchString(created.ID) {
 		t.Errorf("create: %+v", created)
 	}
 

@@ -4,11 +4,10 @@ package remote
 import (
 	"context"
 	"fmt"
-	"reflect"
-	"regexp"
 	"sort"
 	"strings"
 
+	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"golang.org/x/crypto/ssh"
 
@@ -51,10 +50,12 @@ func (Logging) Values() []infer.EnumValue[Logging] {
 	}
 }
 
+// No WireDependencies, as upstream: infer's default makes an output secret only when the
+// input of the same name is, so stdout and stderr are secret only through the resource's
+// additionalSecretOutputs (connection stays secret: schema and SDK both say so).
 var (
-	_ infer.CustomUpdate[Args, State]         = (*Command)(nil)
-	_ infer.CustomDelete[State]               = (*Command)(nil)
-	_ infer.ExplicitDependencies[Args, State] = (*Command)(nil)
+	_ infer.CustomUpdate[Args, State] = (*Command)(nil)
+	_ infer.CustomDelete[State]       = (*Command)(nil)
 )
 
 func (*Command) Create(ctx context.Context, req infer.CreateRequest[Args]) (infer.CreateResponse[State], error) {
@@ -68,40 +69,17 @@ func (*Command) Create(ctx context.Context, req infer.CreateRequest[Args]) (infe
 	return infer.CreateResponse[State]{ID: id, Output: state}, err
 }
 
+// Update runs `update`, or `create` again, whatever changed: as upstream, a change to
+// `connection` alone (even dialErrorLimit or perDialTimeout) runs it too.
 func (*Command) Update(ctx context.Context, req infer.UpdateRequest[Args, State]) (infer.UpdateResponse[State], error) {
 	state := State{Args: req.Inputs, Outputs: req.State.Outputs}
 	command := req.Inputs.UpdateCommand()
-	if req.DryRun || command == nil || onlyDialTuningChanged(req.State.Args, req.Inputs) {
+	if req.DryRun || command == nil {
 		return infer.UpdateResponse[State]{Output: state}, nil
 	}
 	out, err := execute(ctx, *command, req.Inputs, req.State.Outputs)
 	state.Outputs = out
 	return infer.UpdateResponse[State]{Output: state}, err
-}
-
-// onlyDialTuningChanged: how patiently we dial says nothing about what the command does,
-// so retuning dialErrorLimit or perDialTimeout records the new values without running
-// anything (upstream would run every command of a stack again).
-func onlyDialTuningChanged(old, new Args) bool {
-	return reflect.DeepEqual(withoutDialTuning(old), withoutDialTuning(new))
-}
-
-func withoutDialTuning(a Args) Args {
-	a.Connection.endpoint = a.Connection.endpoint.withoutDialTuning()
-	if a.Connection.Proxy != nil {
-		proxy := *a.Connection.Proxy
-		proxy.endpoint = proxy.endpoint.withoutDialTuning()
-		a.Connection.Proxy = &proxy
-	}
-	if len(a.Environment) == 0 {
-		a.Environment = nil
-	}
-	return a
-}
-
-func (e endpoint) withoutDialTuning() endpoint {
-	e.DialErrorLimit, e.PerDialTimeout = nil, nil
-	return e
 }
 
 func (*Command) Delete(ctx context.Context, req infer.DeleteRequest[State]) (infer.DeleteResponse, error) {
@@ -110,19 +88,6 @@ func (*Command) Delete(ctx context.Context, req infer.DeleteRequest[State]) (inf
 	}
 	_, err := execute(ctx, *req.State.Delete, req.State.Args, req.State.Outputs)
 	return infer.DeleteResponse{}, err
-}
-
-// WireDependencies makes stdout and stderr secret when what shapes the command is
-// secret. Not `connection`: the SDK always makes it secret, and upstream keeps it from
-// turning every output secret (pulumi-command#256).
-func (*Command) WireDependencies(f infer.FieldSelector, args *Args, state *State) {
-	shaping := []infer.InputField{
-		f.InputField(&args.Create).Secret(), f.InputField(&args.Update).Secret(),
-		f.InputField(&args.Delete).Secret(), f.InputField(&args.Stdin).Secret(),
-		f.InputField(&args.Environment).Secret(), f.InputField(&args.Triggers).Secret(),
-	}
-	f.OutputField(&state.Stdout).DependsOn(shaping...)
-	f.OutputField(&state.Stderr).DependsOn(shaping...)
 }
 
 func execute(ctx context.Context, command string, in Args, previous run.Outputs) (run.Outputs, error) {
@@ -138,8 +103,7 @@ func execute(ctx context.Context, command string, in Args, previous run.Outputs)
 	}
 	defer session.Close()
 
-	prefix, err := setEnv(session, in.Env(previous))
-	if err != nil {
+	if err := setEnv(ctx, session, in.Environment, in.PreviousOutputEnv(previous)); err != nil {
 		return run.Outputs{}, err
 	}
 	if in.Stdin != nil {
@@ -150,7 +114,7 @@ func execute(ctx context.Context, command string, in Args, previous run.Outputs)
 	session.Stdout, session.Stderr = capture.Stdout(), capture.Stderr()
 
 	done := make(chan error, 1)
-	go func() { done <- session.Run(prefix + command) }()
+	go func() { done <- session.Run(command) }()
 	select {
 	case err = <-done:
 	case <-ctx.Done():
@@ -165,38 +129,35 @@ func execute(ctx context.Context, command string, in Args, previous run.Outputs)
 	return capture.Outputs(), nil
 }
 
-// setEnv offers each variable to sshd and returns shell lines exporting those it
-// refused: OpenSSH accepts only what AcceptEnv lists (by default LANG and LC_*).
-func setEnv(session *ssh.Session, env map[string]string) (string, error) {
-	keys := make([]string, 0, len(env))
-	for k := range env {
+// setEnv asks sshd to set each variable, as upstream does: OpenSSH accepts only what
+// AcceptEnv lists (by default LANG and LC_*). A refused variable of the program's
+// `environment` fails the run; a refused PULUMI_COMMAND_STDOUT/STDERR is a warning.
+func setEnv(ctx context.Context, session *ssh.Session, env, previous map[string]string) error {
+	for _, k := range sortedKeys(env) {
+		if err := session.Setenv(k, env[k]); err != nil {
+			p.GetLogger(ctx).Error(refusedEnv(k))
+			return fmt.Errorf("could not set environment variable %q: %w", k, err)
+		}
+	}
+	for _, k := range sortedKeys(previous) {
+		if err := session.Setenv(k, previous[k]); err != nil {
+			p.GetLogger(ctx).Warning(refusedEnv(k))
+		}
+	}
+	return nil
+}
+
+func refusedEnv(name string) string {
+	return fmt.Sprintf("Unable to set '%s'. This only works if your SSH server is configured to accept "+
+		"these variables via AcceptEnv. Alternatively, if a Bash-like shell runs the command on the remote "+
+		"host, you could prefix the command itself with the variables in the form 'VAR=value command'", name)
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var prefix strings.Builder
-	for _, k := range keys {
-		if session.Setenv(k, env[k]) == nil {
-			continue
-		}
-		line, err := exportLine(k, env[k])
-		if err != nil {
-			return "", err
-		}
-		prefix.WriteString(line)
-	}
-	return prefix.String(), nil
-}
-
-var shellName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
-func exportLine(name, value string) (string, error) {
-	if !shellName.MatchString(name) {
-		return "", fmt.Errorf("environment variable %q: the server refused it and it is not a valid shell name", name)
-	}
-	return "export " + name + "=" + shellQuote(value) + "\n", nil
-}
-
-// shellQuote single-quotes for a POSIX shell, where nothing inside '...' is special.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return keys
 }

@@ -3,7 +3,6 @@ package remote
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -103,7 +102,8 @@ func (e *endpoint) perDial() time.Duration {
 	return time.Duration(*e.PerDialTimeout) * time.Second
 }
 
-// HostKeyMismatchError is never retried: waiting will not make a wrong server right.
+// HostKeyMismatchError names both keys. As upstream, it counts as a failed dial and is
+// retried up to dialErrorLimit (a machine may show another key while it boots).
 type HostKeyMismatchError struct {
 	Address   string
 	Want, Got ssh.PublicKey
@@ -241,7 +241,7 @@ func (e *endpoint) dial(ctx context.Context, role string, dial dialFunc, status 
 		if err == nil {
 			return client, nil
 		}
-		if errors.As(err, new(*HostKeyMismatchError)) || ctx.Err() != nil {
+		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		if limit >= 0 && failures > limit {

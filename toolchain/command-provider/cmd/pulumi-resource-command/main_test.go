@@ -78,14 +78,19 @@ func TestLocalPreviewRunsNothing(t *testing.T) {
 	}
 }
 
-func TestSecretsReachStdout(t *testing.T) {
+// As upstream (infer's default flow): an output is secret when the input of the same name
+// is; stdout and stderr never are, whatever shaped them (additionalSecretOutputs hides them).
+func TestStdoutIsSecretOnlyWhenAsked(t *testing.T) {
 	s := server(t)
 	local := checkAndCreate(t, s, "command:local:Command", m{
 		"create":      property.New("echo $TOKEN"),
 		"environment": property.New(m{"TOKEN": property.New("s3cret").WithSecret(true)}),
 	}, false)
-	if out := local.Get("stdout"); !out.Secret() || out.AsString() != "s3cret" {
+	if out := local.Get("stdout"); out.Secret() || out.AsString() != "s3cret" {
 		t.Errorf("local stdout = %v", out)
+	}
+	if !local.Get("environment").AsMap().Get("TOKEN").Secret() {
+		t.Error("a secret input stays secret in the state")
 	}
 
 	ssh := sshtest.Start(t, nil)
@@ -93,20 +98,43 @@ func TestSecretsReachStdout(t *testing.T) {
 		"host": property.New(ssh.Host()), "port": property.New(ssh.Port()),
 		"privateKey": property.New(ssh.ClientKey), "hostKey": property.New(sshtest.AuthorizedKey(ssh.HostKey)),
 	}).WithSecret(true)
-	plain := checkAndCreate(t, s, "command:remote:Command", m{
-		"connection": conn, "create": property.New("echo hello"),
+	remote := checkAndCreate(t, s, "command:remote:Command", m{
+		"connection": conn, "create": property.New("cat").WithSecret(true),
+		"stdin": property.New("piped").WithSecret(true),
 	}, false)
-	if out := plain.Get("stdout"); out.Secret() || out.AsString() != "hello" {
-		t.Errorf("the connection alone must not make stdout secret (upstream #256): %v", out)
+	if out := remote.Get("stdout"); out.Secret() || out.AsString() != "piped" {
+		t.Errorf("remote stdout = %v", out)
 	}
-	if !plain.Get("connection").Secret() {
-		t.Error("connection must stay secret in the state")
+	if !remote.Get("connection").Secret() || !remote.Get("stdin").Secret() || !remote.Get("create").Secret() {
+		t.Error("connection, stdin and create must stay secret in the state")
 	}
-	hidden := checkAndCreate(t, s, "command:remote:Command", m{
-		"connection": conn, "create": property.New("echo hello").WithSecret(true),
-	}, false)
-	if !hidden.Get("stdout").Secret() {
-		t.Error("a secret command makes stdout secret")
+}
+
+// As upstream: a change to the connection alone (here the dial tuning) is an update, which
+// runs `create` again; only `triggers` replace.
+func TestConnectionChangeIsAnUpdate(t *testing.T) {
+	s := server(t)
+	conn := func(perDial float64) property.Value {
+		return property.New(m{"host": property.New("10.0.0.5"), "perDialTimeout": property.New(perDial)}).WithSecret(true)
+	}
+	olds := m{"connection": conn(15), "create": property.New("true")}
+	checked, err := s.Check(p.CheckRequest{Urn: urn("command:remote:Command"), Inputs: property.NewMap(olds)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	news, err := s.Check(p.CheckRequest{Urn: urn("command:remote:Command"),
+		Inputs: property.NewMap(m{"connection": conn(60), "create": property.New("true")})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.Diff(p.DiffRequest{Urn: urn("command:remote:Command"), ID: "cmd", State: checked.Inputs,
+		OldInputs: checked.Inputs, Inputs: news.Inputs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The connection is one secret value, so the diff names it as a whole.
+	if !d.HasChanges || d.DetailedDiff["connection"].Kind != p.Update || len(d.DetailedDiff) != 1 {
+		t.Errorf("retuned dial: %+v", d)
 	}
 }
 

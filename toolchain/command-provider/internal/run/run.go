@@ -72,6 +72,16 @@ func (i Inputs) Env(previous Outputs) map[string]string {
 	for k, v := range i.Environment {
 		env[k] = v
 	}
+	for k, v := range i.PreviousOutputEnv(previous) {
+		env[k] = v
+	}
+	return env
+}
+
+// PreviousOutputEnv is PULUMI_COMMAND_STDOUT/STDERR for the previous run's non-empty
+// output, unless addPreviousOutputInEnv is false.
+func (i Inputs) PreviousOutputEnv(previous Outputs) map[string]string {
+	env := map[string]string{}
 	if i.AddPreviousOutputInEnv == nil || *i.AddPreviousOutputInEnv {
 		if previous.Stdout != "" {
 			env[StdoutEnv] = previous.Stdout
@@ -83,11 +93,12 @@ func (i Inputs) Env(previous Outputs) map[string]string {
 	return env
 }
 
-// ID is random: a Command has no natural identity, and a replacement must differ.
+// ID is the name and 8 random hex digits, as upstream's resource.NewUniqueHex(name, 8, 0):
+// a Command has no natural identity, and a replacement must differ.
 func ID(name string) string {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
-	return name + "-" + hex.EncodeToString(b)
+	return name + hex.EncodeToString(b)
 }
 
 // Logging is the shared meaning of the two (identical) `logging` enums; nil logs both.
