@@ -69,7 +69,7 @@ def phases(records: list[dict], t0: float, underlay: str) -> dict:
 
     by_name = {r["name"]: r["urn"] for r in records}
     images = {n: wall(u) for n, u in by_name.items()
-              if u.endswith(f"{LOCAL}::{n}") and ("image" in n)}
+              if u.endswith(f"{LOCAL}::{n}") and n.endswith(("-resolve", "-build"))}
     ready = {n.removeprefix("underlay-").removesuffix("-ready-check"): rel(ended[u][0])
              for n, u in by_name.items() if n.endswith("-ready-check") and u in ended}
     steps = {n: {"wall_s": wall(u), "ended_s": rel(ended[u][0]) if u in ended else None,
@@ -120,6 +120,7 @@ def main() -> int:
         meta = next((r for r in logged if r.get("event") == "bench"), {})
         records = [r for r in logged if r.get("event") != "bench"]
         t0, code, total = meta.get("t0", records[0]["t"]), meta.get("exit"), meta.get("total_s")
+        ran_at = meta.get("commit")
     else:
         traces = warm_traces(args.stack)
         if traces and not args.allow_warm:
@@ -130,7 +131,7 @@ def main() -> int:
         timings = RESULTS / f"cold_up-{stamp}.timings.jsonl"
         log = RESULTS / f"cold_up-{stamp}.log"
         print(f"cold_up: make up → {log} (timings {timings})", file=sys.stderr)
-        t0 = time.time()
+        t0, ran_at = time.time(), commit()
         with log.open("w") as out:
             code = subprocess.run(["make", "up", f"STACK={args.stack}"], cwd=ROOT, stdout=out,
                                   stderr=subprocess.STDOUT,
@@ -139,9 +140,9 @@ def main() -> int:
         total = round(time.time() - t0, 1)
         with timings.open("a") as stream:
             stream.write(json.dumps({"event": "bench", "t0": t0, "exit": code,
-                                     "total_s": total}) + "\n")
+                                     "total_s": total, "commit": ran_at}) + "\n")
         records = [r for r in read(timings) if r.get("event") != "bench"]
-    result = {"bench": "cold_up", "commit": commit(), "stack": args.stack,
+    result = {"bench": "cold_up", "commit": ran_at or commit(), "stack": args.stack,
               "host_cpus": os.cpu_count(), "total_s": total, "exit": code,
               **phases(records, t0, args.stack)}
     print(table(result), file=sys.stderr)

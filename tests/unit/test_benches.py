@@ -60,10 +60,11 @@ def urn(typ: str, name: str) -> str:
 
 
 def test_cold_up_phases_from_a_timing_log():
-    clock = iter([100, 150, 160, 400, 410, 900, 905, 1000, 1001, 1500, 2000, 2100]).__next__
+    clock = iter([100, 150, 160, 170, 200, 400, 410, 900, 905, 1000, 1001, 1500, 2000, 2100]).__next__
     stream = io.StringIO()
     under, over = TimingLog(stream, "dev", clock), TimingLog(stream, "dev-overlay", clock)
     img = ("command:local:Command", "underlay-image-resolve")
+    amphora = ("command:local:Command", "openstack-octavia-amphora-build")
     ready = ("command:remote:Command", "underlay-controller-ready-check")
     keystone = ("command:remote:Command", "openstack-keystone-setup")
     smoke = ("command:remote:Command", "openstack-smoke-check")
@@ -72,6 +73,7 @@ def test_cold_up_phases_from_a_timing_log():
     vip = ("command:local:Command", "web-lb-check-run")
     for log, kind, (typ, name), *op in [
             (under, "start", img), (under, "done", img), (under, "start", ready),
+            (under, "start", amphora), (under, "done", amphora),
             (under, "done", ready), (under, "start", keystone), (under, "done", keystone),
             (under, "start", smoke), (under, "done", smoke), (under, "start", same, "same"),
             (over, "start", lb), (over, "done", lb), (over, "start", vip),
@@ -80,7 +82,8 @@ def test_cold_up_phases_from_a_timing_log():
     records = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert not any(r["name"] == "openstack-nova-setup" for r in records)  # unchanged: no line
     result = bench("cold_up").phases(records, 100, "dev")
-    assert result["images_s"] == {"underlay-image-resolve": 50}
+    assert result["images_s"] == {"underlay-image-resolve": 50,
+                                  "openstack-octavia-amphora-build": 30}
     assert result["nodes_ready_s"] == {"controller": 300}
     assert result["install_steps"]["openstack-keystone-setup"] == {
         "wall_s": 490, "ended_s": 800, "result": "done"}
