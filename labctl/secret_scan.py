@@ -114,7 +114,7 @@ def scan_node(ssh_config: Path, node: str, patterns: Path) -> list[Hit]:
         subprocess.run([*ssh, f"umask 077 && cat > {remote}"], stdin=source, check=True,
                        timeout=600)
     with NODE_SCAN.open() as script:
-        done = subprocess.run([*ssh, "sudo", "sh", "-s", remote], stdin=script,
+        done = subprocess.run([*ssh, "sudo", "bash", "-s", remote], stdin=script,
                               capture_output=True, text=True, timeout=1800, check=True)
     if "scanned" not in done.stdout:
         raise RuntimeError(f"{node}: the scan did not finish: {done.stderr[-400:]}")

@@ -66,7 +66,7 @@ def test_node_scan_reports_files_not_secrets(tmp_path):
     (logs / "other.log").write_text("fine\n")
     patterns = scan.pattern_file(["Zx8pQ2rT7vW9yB4nM6kL3jH5"])
     script = scan.NODE_SCAN.read_text().replace("/var/log/openstack-lab", str(logs))
-    done = subprocess.run(["sh", "-c", script, "node-scan", str(patterns)], capture_output=True,
+    done = subprocess.run(["bash", "-c", script, "node-scan", str(patterns)], capture_output=True,
                           text=True, env={"PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
     assert f"hit {logs}/step.log" in done.stdout and "other.log" not in done.stdout
