@@ -63,7 +63,8 @@ def test_save_break_restore_smoke_and_nothing_to_do(lab):
 
 
 def test_restore_refuses_a_checkpoint_of_another_program(lab, monkeypatch):
-    checkpoint.save(lab, NAME) if not (checkpoint.checkpoint_root(STACK) / NAME).exists() else None
+    if not (checkpoint.checkpoint_root(STACK) / NAME).exists():
+        checkpoint.save(lab, NAME)
     monkeypatch.setattr(checkpoint, "program_digest", lambda root=None: "another")
     with pytest.raises(checkpoint.CheckpointError, match="another program version"):
         checkpoint.restore(lab, NAME)
