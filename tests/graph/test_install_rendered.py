@@ -22,10 +22,8 @@ from tests.graph.test_install_golden import golden_steps
 from tests.install_capture import PROFILES, BundleFile, Install, InstallStep
 
 
-# Every severity; SC2016 (info) only flags functions.sh's wait_http, which hands `$1` to an
-# inner `sh -c` on purpose.
-SHELLCHECK = ["shellcheck", "--shell=bash", "--severity=style", "--exclude=SC2016",
-              "--format=json1"]
+# Every severity.
+SHELLCHECK = ["shellcheck", "--shell=bash", "--severity=style", "--format=json1"]
 # Bundle files that are shell: sourced by operators, or run by a unit on the node.
 SHELL_FILES = {"/root/admin-openrc", "/usr/local/sbin/osl-octavia-hm-port"}
 PYTHON_FILES = {"/usr/local/sbin/osl-identity", "/usr/local/sbin/osl-octavia-mgmt",

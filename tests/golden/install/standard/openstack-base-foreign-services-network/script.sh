@@ -100,10 +100,26 @@ apt_install() {
     -o Dpkg::Options::=--force-confold install "$@"
 }
 
-# wait_http URL: an API answers (any HTTP status below 500).
+# wait_http URL [SECONDS]: an API answers (any HTTP status below 500) within SECONDS
+# (default 1200). A uwsgi API loads its application after systemd reports the unit
+# started: on a loaded TCG controller glance-api answered after more than the 3 min this
+# wait used to allow, and the whole `up` failed on a service that was merely slow. Says
+# every minute what it is still waiting for.
 wait_http() {
-  retry 90 2 sh -c 'code=$(curl -s -o /dev/null -w "%{http_code}" --max-time 10 "$1") && [ "$code" -ge 200 ] && [ "$code" -lt 500 ]' _ "$1" \
-    || { echo "no answer from $1" >&2; return 1; }
+  local url=$1 budget=${2:-1200} start=$SECONDS code report=60
+  while :; do
+    code=$(curl -s -o /dev/null -w "%{http_code}" --max-time 10 "$url") || code=000
+    if [ "$code" -ge 200 ] && [ "$code" -lt 500 ]; then return 0; fi
+    if (( SECONDS - start >= budget )); then
+      echo "no answer from $url within $budget s (last HTTP status $code)" >&2
+      return 1
+    fi
+    if (( SECONDS - start >= report )); then
+      echo "waiting: $url (HTTP status $code after $((SECONDS - start)) s)"
+      report=$((report + 60))
+    fi
+    sleep 2
+  done
 }
 
 # os ARGS...: the openstack client as the cloud admin (credentials from a 0600 file).
