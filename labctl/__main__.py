@@ -13,9 +13,11 @@ from labctl import lab_checkpoints
 from labctl.access import (remove_cloud_files, remove_ssh_files, where_to_ssh,
                            write_cloud_files, write_ssh_files, write_tenant_files)
 from labctl.domains import node_domains, start_nodes, stopped_nodes
+from labctl.failures import StepFailures, fan_out
 from labctl.locks import lock_dir, remove_stale_locks
 from labctl.timings import TimingLog
 from labctl.workspace import open_stack
+from pulumi import automation as auto
 
 
 def checkpoint_main(argv: list[str]) -> int:
@@ -60,13 +62,22 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"labctl: started {name}, which was shut off with autostart on "
                       "(libvirtd was restarted without a reboot); the steps wait for its "
                       "services", file=sys.stderr)
+        failures = StepFailures()
         timings = os.environ.get("OPENSTACK_LAB_TIMINGS")
-        if timings:
-            with open(timings, "a", encoding="utf-8") as stream:
-                outputs = stack.up(on_event=TimingLog(stream, args.stack).on_event,
-                                   **echo).outputs
-        else:
-            outputs = stack.up(**echo).outputs
+        try:
+            if timings:
+                with open(timings, "a", encoding="utf-8") as stream:
+                    on_event = fan_out(TimingLog(stream, args.stack).on_event, failures.on_event)
+                    outputs = stack.up(on_event=on_event, **echo).outputs
+            else:
+                outputs = stack.up(on_event=failures.on_event, **echo).outputs
+        except auto.CommandError:
+            # The engine's own account is above; the failed steps, once, come last.
+            directory = write_ssh_files(args.stack, stack.outputs())
+            report = failures.report(str(directory / "config") if directory else None)
+            print(report or f"labctl: pulumi up of {args.stack} failed (the engine's "
+                  "output above says why)", file=sys.stderr)
+            return 1
         directory = write_ssh_files(args.stack, outputs)
         if directory:
             print(where_to_ssh(directory, outputs))

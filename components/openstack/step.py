@@ -67,12 +67,13 @@ def digest(*parts: str) -> str:
     return h.hexdigest()
 
 
-def step_script(step: str, template: str, **context: object) -> str:
+def step_script(step: str, template: str, *, node: str, log_dir: str = LOG_DIR,
+                **context: object) -> str:
     """The rendered step body wrapped so that it is stored on the node, logged there and run
     as root with the bundle on its stdin."""
-    body = render(template, step=step, **context)
-    return render("lib/wrapper.sh.j2", step=step, body=body, step_dir=STEP_DIR,
-                  run_dir=RUN_DIR)
+    body = render(template, step=step, node=node, log_dir=log_dir, **context)
+    return render("lib/wrapper.sh.j2", step=step, node=node, body=body, step_dir=STEP_DIR,
+                  run_dir=RUN_DIR, log_dir=log_dir)
 
 
 @dataclass(frozen=True)

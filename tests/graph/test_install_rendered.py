@@ -100,7 +100,9 @@ def test_step_scripts_are_strict_and_install_their_bundle(install):
     for step in install.steps.values():
         assert step.body.startswith("#!/bin/bash\n"), step.name
         assert "set -euo pipefail\n" in step.body and "set -euo pipefail\n" in step.create
-        assert step.create.rstrip().endswith(f"/{step.name}.sh"), step.name
+        # The create stores the script, runs it, and tells a failure (wrapper.sh.j2).
+        assert f"/{step.name}.sh || status=$?\n" in step.create, step.name
+        assert step.create.rstrip().endswith('exit "$status"\nfi'), step.name
         if step.files:
             assert "\ninstall_bundle\n" in step.body, f"{step.name}: bundle never installed"
 

@@ -21,12 +21,14 @@ def node(tmp_path: Path) -> dict[str, Path]:
     shim.mkdir()
     (shim / "sudo").write_text('#!/bin/sh\n[ "$1" = -n ] && shift\nexec "$@"\n')
     (shim / "sudo").chmod(0o755)
-    return {"bin": shim, "steps": tmp_path / "steps", "run": tmp_path / "run"}
+    return {"bin": shim, "steps": tmp_path / "steps", "run": tmp_path / "run",
+            "logs": tmp_path / "logs"}
 
 
 def _wrapper(node: dict[str, Path], body: str) -> str:
-    return render("lib/wrapper.sh.j2", step="demo", body=body, step_dir=str(node["steps"]),
-                  run_dir=str(node["run"]))
+    return render("lib/wrapper.sh.j2", step="demo", node="controller", body=body,
+                  step_dir=str(node["steps"]), run_dir=str(node["run"]),
+                  log_dir=str(node["logs"]))
 
 
 def _run(node, body, **kw) -> subprocess.Popen:
@@ -66,3 +68,26 @@ def test_no_earlier_run_no_message_and_the_status_comes_through(node):
     assert (done.returncode, out.strip()) == (3, "ok")
     assert "stopping" not in err
     assert (node["steps"] / "demo.sh").read_text().strip().endswith("exit 3")
+
+
+def test_a_failed_step_ends_with_one_block_naming_node_log_tail_and_rerun(node):
+    logs = node["logs"]
+    body = (f"mkdir -p {logs}; for i in $(seq 1 40); do echo line-$i >> {logs}/demo.log; done\n"
+            "exit 7")
+    done = _run(node, body)
+    out, err = done.communicate(timeout=60)
+    assert done.returncode == 7
+    lines = err.splitlines()
+    assert lines[0] == "openstack-lab: step demo failed on controller with exit status 7"
+    assert lines[1] == f"openstack-lab: the last lines of {logs}/demo.log:"
+    assert lines[2:17] == [f"    line-{i}" for i in range(26, 41)]  # the last 15
+    assert lines[17] == ("openstack-lab: re-run by hand on controller: "
+                         f"sudo bash {node['steps']}/demo.sh </dev/null")
+    assert len(lines) == 18
+
+
+def test_a_step_that_passes_prints_no_failure_block(node):
+    done = _run(node, "echo fine")
+    out, err = done.communicate(timeout=60)
+    assert done.returncode == 0
+    assert "failed on" not in err and out.strip() == "fine"
