@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from components import patience
+from components import config, patience
 from components.accel import HostFacts, choose
 from components.openstack import octavia, tls_endpoint
 from components.openstack.service import CloudFacts
@@ -151,3 +151,32 @@ def test_kvm_step_script_passes_shellcheck(tmp_path):
                           text=True)
     assert done.returncode == 0, done.stdout
 
+
+# --- the README's table ---------------------------------------------------------------------
+
+def a(p: patience.Patience) -> str:
+    return f"{p.amphora_active_retries} × {p.amphora_active_wait} s"
+
+
+README_ROWS = {  # the setting column -> what the KVM and TCG columns must say
+    "systemd `TimeoutStartSec`": tuple(f"{p.unit_start} s" for p in (KVM, TCG)),
+    "`wait_http` in the step scripts": tuple(f"{p.api_answer} s" for p in (KVM, TCG)),
+    "nova `rpc_response_timeout`": tuple(f"{p.rpc_response} s" for p in (KVM, TCG)),
+    "nova (compute) `vif_plugging_timeout`": tuple(f"{p.vif_plugging} s" for p in (KVM, TCG)),
+    "nginx `proxy_read_timeout`, `proxy_send_timeout`": tuple(
+        f"{p.proxy} s" for p in (KVM, TCG)),
+    "octavia `connection_max_retries` (every 5 s)": tuple(
+        str(p.amphora_connect_retries) for p in (KVM, TCG)),
+    "octavia `amp_active_retries` × `amp_active_wait_sec`": (a(KVM), a(TCG)),
+    "`lbTimeoutMinutes`": (f"{config.KEYS_BY_NAME['lbTimeoutMinutes'].default} min",) * 2,
+}
+
+
+def test_readme_table_says_what_the_code_does(repo_root):
+    rows = {}
+    for line in (repo_root / "README.md").read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[1] in README_ROWS:
+            assert cells[1] not in rows, f"two rows for {cells[1]}"
+            rows[cells[1]] = (cells[3], cells[4])
+    assert rows == README_ROWS
