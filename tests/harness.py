@@ -62,6 +62,8 @@ def _command_stdout(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
     if "check-lb.sh" in create:
         return {"stdout": "http://172.16.0.50/ round robin: web-1 web-2 web-1 web-2\n",
                 "stderr": ""}
+    if "check-disk.sh" in create:
+        return {"stdout": "vdb 1073741824\n", "stderr": ""}
     if "accel-facts" in create:
         return {"stdout": "accel-facts kvm_device=1 pvm=0\n", "stderr": ""}
     return {"stdout": "", "stderr": ""}
@@ -123,6 +125,7 @@ DEFAULT_OUTPUTS: dict[str, Outputs] = {
     "openstack:networking/port:Port": _port,
     "openstack:networking/floatingIp:FloatingIp": _floating_ip,
     "openstack:loadbalancer/loadBalancer:LoadBalancer": _load_balancer,
+    "openstack:compute/volumeAttach:VolumeAttach": lambda a: {"device": "/dev/vdb"},
 }
 
 

@@ -8,6 +8,7 @@ import pulumi_openstack as openstack
 
 from components.config import Overlay
 from components.overlay.contract import Underlay
+from components.overlay.disk_check import DiskCheck
 from components.overlay.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.overlay.tenant import Tenant, TenantArgs
 from components.overlay.vip_check import VipCheck
@@ -48,8 +49,18 @@ def build_overlay(settings: Overlay, stack: str) -> dict[str, pulumi.Input]:
         # Every 10 s for as long as Pulumi waits for a load balancer object.
         attempts=settings.timeout_minutes * 6,
         opts=pulumi.ResourceOptions(depends_on=[lb]))
+    holder = next(b for b in tenant.backends if b.name == tenant.args.volume_server)
+    disk = DiskCheck(
+        "demo-volume-check", holder.floating_ip, tenant.volume.size_gib,
+        jump_host=underlay.jump_host, underlay_stack=settings.underlay_stack,
+        triggers=[tenant.volume.volume_id, holder.server.id],
+        attempts=settings.timeout_minutes * 6,
+        opts=pulumi.ResourceOptions(depends_on=[tenant.volume]))
     return {
         "vip_url": lb.vip_url,
+        "volume": {"id": tenant.volume.volume_id, "size_gib": tenant.volume.size_gib,
+                   "server": holder.name, "device": tenant.volume.device,
+                   "seen_by_guest": disk.report},
         "servers": {b.name: {"fixed_ip": b.fixed_ip, "floating_ip": b.floating_ip}
                     for b in tenant.backends},
         "check": check.report,

@@ -13,6 +13,7 @@ import pulumi_openstack as openstack
 
 from components.keys import GeneratedSecret, SshKeyPair
 from components.overlay.contract import Underlay
+from components.overlay.volume import TenantVolume, VolumeArgs
 from components.overlay.web_image import WebImage
 from components.render import render
 
@@ -48,6 +49,9 @@ class TenantArgs:
     # service through the router (Neutron's metadata proxy, haproxy in the router's
     # namespace), so the round-robin check proves that path too.
     metadata_service_servers: Sequence[str] = field(default=("web-2",))
+    # The tenant's volume (components/overlay/volume.py) and the server it is attached to.
+    volume_server: str = "web-1"
+    volume_gib: int = 1
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class Tenant(pulumi.ComponentResource):
     provider: openstack.Provider
     subnet: openstack.networking.Subnet
     backends: list[Backend]
+    volume: TenantVolume
 
     def __init__(self, name: str, args: TenantArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -128,9 +133,14 @@ class Tenant(pulumi.ComponentResource):
         self.backends = [
             self._backend(server, network, secgroup, flavor, image, keypair, attached, own)
             for server in args.servers]
+        holder = next(b for b in self.backends if b.name == args.volume_server)
+        self.volume = TenantVolume(f"{name}-volume", VolumeArgs(
+            server_name=holder.name, server=holder.server, admin=args.admin, tenant=own,
+            size_gib=args.volume_gib), opts=pulumi.ResourceOptions(parent=self))
         self.register_outputs({
             "project_id": self.project.id,
             "servers": {b.name: b.floating_ip for b in self.backends},
+            "volume_id": self.volume.volume_id,
         })
 
     def _tenant_provider(self, name: str, grants: Sequence[pulumi.Resource]

@@ -16,6 +16,15 @@ from components.paths import ssh_dir
 SCRIPT = "scripts/overlay/check-lb.sh"
 
 
+def via_jump_host(jump_host: str | None, underlay_stack: str) -> dict[str, str]:
+    """The check scripts' environment for asking from the underlay's jump host (none when
+    this machine reaches the external network itself)."""
+    if not jump_host:
+        return {}
+    return {"VIA_SSH_CONFIG": str(ssh_dir(underlay_stack) / "config"),
+            "VIA_SSH_HOST": "lab-jump"}
+
+
 class VipCheck(pulumi.ComponentResource):
     report: pulumi.Output[str]
 
@@ -26,8 +35,7 @@ class VipCheck(pulumi.ComponentResource):
         super().__init__("openstacklab:overlay:VipCheck", name, None, opts)
         environment = pulumi.Output.all(vip_url, jump_host).apply(lambda a: {
             "VIP_URL": a[0], "BACKENDS": " ".join(backends), "ATTEMPTS": str(attempts),
-            **({"VIA_SSH_CONFIG": str(ssh_dir(underlay_stack) / "config"),
-                "VIA_SSH_HOST": "lab-jump"} if a[1] else {})})
+            **via_jump_host(a[1], underlay_stack)})
         check = command.local.Command(
             f"{name}-run", create=SCRIPT, environment=environment, triggers=list(triggers),
             logging="stderr", opts=pulumi.ResourceOptions(parent=self))

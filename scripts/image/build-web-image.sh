@@ -49,8 +49,9 @@ PACKAGES=(
   libc6 libcrypt1 libtomcrypt1 libtommath1 libgmp10 zlib1g
 )
 # Loaded by /init in this order after their dependencies (modules.dep is not shipped:
-# depmod writes it at install time; the modules' own "depends=" is read instead).
-MODULES=(virtio_net virtio_blk virtio_scsi sr_mod isofs)
+# depmod writes it at install time; the modules' own "depends=" is read instead). ext4
+# mounts the ext2 file system a learner (and the volume e2e) makes on an attached volume.
+MODULES=(virtio_net virtio_blk virtio_scsi sr_mod isofs ext4)
 
 usage() {
   sed -n 's/^#   //p' "$SELF" >&2

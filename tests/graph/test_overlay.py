@@ -72,6 +72,34 @@ def test_overlay_builds_tenant_lb_and_check(underlay_outputs):
 
 
 @pulumi.runtime.test
+def test_the_tenant_volume_is_its_own_type_attached_to_web_1_and_checked(underlay_outputs):
+    monitor = _overlay(underlay_outputs, {"lbTimeoutMinutes": "45"})
+
+    def check(outputs):
+        (vtype,) = monitor.of_type("openstack:blockstorage/volumeTypeV3:VolumeTypeV3")
+        (volume,) = monitor.of_type("openstack:blockstorage/volume:Volume")
+        (attach,) = monitor.of_type("openstack:compute/volumeAttach:VolumeAttach")
+        assert vtype.inputs["extraSpecs"] == {"volume_backend_name": "lvm"}
+        assert "pulumi:providers:openstack::admin::" in vtype.provider
+        assert (volume.inputs["size"], volume.inputs["volumeType"]) == (1, "lab-thin")
+        for r in (volume, attach):
+            assert "demo-provider" in r.provider, r.name  # the tenant's own
+            assert r.timeouts == {"create": "45m", "delete": "45m"}, r.name
+        assert attach.inputs["instanceId"] == "web-1-id"
+        assert attach.inputs["volumeId"] == "demo-volume-id"
+        (run,) = [r for r in monitor.of_type("command:local:Command")
+                  if r.name == "demo-volume-check-run"]
+        env = run.inputs["environment"]
+        assert env["SIZE_BYTES"] == str(1024 ** 3)
+        assert env["DISKS_URL"] == f"http://{outputs['servers']['web-1']['floating_ip']}/disks"
+        assert set(run.inputs["triggers"]) == {"demo-volume-id", "web-1-id"}
+        assert outputs["volume"] == {"id": "demo-volume-id", "size_gib": 1, "server": "web-1",
+                                     "device": "/dev/vdb", "seen_by_guest": "vdb 1073741824\n"}
+
+    return stack_outputs().apply(check)
+
+
+@pulumi.runtime.test
 def test_tenant_resources_use_the_tenant_provider(underlay_outputs):
     monitor = _overlay(underlay_outputs)
 
@@ -86,6 +114,7 @@ def test_tenant_resources_use_the_tenant_provider(underlay_outputs):
         assert _plain(tenant.inputs["userName"]) == "demo"
         by_admin = {"openstack:identity/project:Project", "openstack:identity/user:User",
                     "openstack:compute/flavor:Flavor", "openstack:images/image:Image",
+                    "openstack:blockstorage/volumeTypeV3:VolumeTypeV3",
                     "openstack:identity/roleAssignment:RoleAssignment"}
         for r in monitor.registered:
             if not r.type.startswith("openstack:") or r.type == "pulumi:providers:openstack":

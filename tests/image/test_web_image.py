@@ -75,9 +75,21 @@ def _config_drive(tmp: Path, hostname: str, user_data: str) -> Path:
     return iso
 
 
-def _boot_and_get(image_dir: Path, tmp: Path, netdev: str, extra: list[str]) -> tuple[str, str]:
+def _get(url: str, deadline: float, done) -> str | None:
+    while time.monotonic() < deadline and done() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                return r.read().decode().strip()
+        except OSError:
+            time.sleep(1)
+    return None
+
+
+def _boot_and_get(image_dir: Path, tmp: Path, netdev: str, extra: list[str],
+                  also: str | None = None) -> tuple[str, str, str | None]:
     """Boot the image as Nova does (kernel, initrd, command line) and poll its HTTP port;
-    returns the first answer's body and the console log."""
+    returns the first answer's body, the console log and, when asked, the body of path
+    `also` once it answers."""
     port = _free_port()
     console = tmp / "console.log"
     qemu_log = (tmp / "qemu.out").open("wb")
@@ -91,19 +103,14 @@ def _boot_and_get(image_dir: Path, tmp: Path, netdev: str, extra: list[str]) -> 
         "-device", "virtio-net-pci,netdev=n0", *extra], stdout=qemu_log,
         stderr=subprocess.STDOUT)
     try:
-        deadline, body = time.monotonic() + BOOT_LIMIT_S, None
-        while time.monotonic() < deadline and qemu.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
-                    body = r.read().decode().strip()
-                    break
-            except OSError:
-                time.sleep(1)
+        deadline = time.monotonic() + BOOT_LIMIT_S
+        body = _get(f"http://127.0.0.1:{port}/", deadline, qemu.poll)
+        other = _get(f"http://127.0.0.1:{port}{also}", deadline, qemu.poll) if also else None
         log = console.read_text(errors="replace") if console.exists() else ""
         qemu_out = (tmp / "qemu.out").read_text(errors="replace")
         assert body is not None, f"no answer (qemu rc {qemu.poll()}: {qemu_out[-500:]}); " \
             f"console:\n{log[-3000:]}"
-        return body, log
+        return body, log, other
     finally:
         qemu.kill()
         qemu.wait()
@@ -111,12 +118,21 @@ def _boot_and_get(image_dir: Path, tmp: Path, netdev: str, extra: list[str]) -> 
 
 
 def test_it_boots_and_serves_its_hostname_from_the_overlay_user_data(image_dir, tmp_path):
+    """With a second virtio disk, as an attached volume: /disks lists it with its size."""
     cgi = _metadata(tmp_path, "web-1", render("overlay/web-user-data.sh.j2", server="web-1"))
-    body, log = _boot_and_get(
+    volume = tmp_path / "volume.raw"
+    with volume.open("wb") as f:
+        f.truncate(64 * 1024 ** 2)
+    body, log, disks = _boot_and_get(
         image_dir, tmp_path,
-        f"user,id=n0,net=169.254.169.0/24,guestfwd=tcp:169.254.169.254:80-cmd:{cgi}", [])
+        f"user,id=n0,net=169.254.169.0/24,guestfwd=tcp:169.254.169.254:80-cmd:{cgi}",
+        ["-drive", f"file={volume},format=raw,if=virtio"], also="/disks")
     assert body == "web-1", log[-3000:]
     assert "web-init: user-data started" in log
+    assert "failed to load" not in log, log[-3000:]  # ext4 too, for a volume's file system
+    assert disks is not None, log[-3000:]
+    assert f"vdb {64 * 1024 ** 2}" in disks.splitlines(), disks
+    assert disks.splitlines()[0].startswith("vda "), disks
 
 
 def test_a_config_drive_serves_without_any_metadata_service(image_dir, tmp_path):
@@ -124,7 +140,7 @@ def test_a_config_drive_serves_without_any_metadata_service(image_dir, tmp_path)
     hw_cdrom_bus and hw_scsi_model); nothing answers at 169.254.169.254."""
     iso = _config_drive(tmp_path, "web-2", render("overlay/web-user-data.sh.j2",
                                                   server="web-2"))
-    body, log = _boot_and_get(image_dir, tmp_path, "user,id=n0,restrict=off", [
+    body, log, _ = _boot_and_get(image_dir, tmp_path, "user,id=n0,restrict=off", [
         "-device", "virtio-scsi-pci,id=scsi0",
         "-drive", f"file={iso},format=raw,if=none,id=cd0,media=cdrom,readonly=on",
         "-device", "scsi-cd,bus=scsi0.0,drive=cd0"])
