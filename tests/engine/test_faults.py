@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,7 +23,7 @@ import pulumi
 import pytest
 from pulumi import automation as auto
 
-from components.render import _environment, render
+from components.render import TEMPLATES, _environment, render
 from labctl.locks import lock_dir, remove_stale_locks
 from labctl.pending import drop_interrupted_creates
 from tests.engine.test_command_provider import (  # noqa: F401 (fixtures)
@@ -313,4 +315,139 @@ def test_ssh_connection_dropped_mid_step_then_up_converges(node, sshd, throwaway
     assert up.summary.resource_changes == {"create": 1, "same": 1}, up.stdout
     assert_rerun_stopped_the_first(node, first, up)
     assert_converged(stack, resources=2)
+
+
+# --- apt's locks held by another process -------------------------------------------------
+
+# Holds fcntl locks, as apt and dpkg take them (flock(1) would not conflict with apt's),
+# says so, and writes the time it lets go.
+LOCK_HOLDER = """\
+import fcntl, sys, time
+seconds, released, paths = float(sys.argv[1]), sys.argv[2], sys.argv[3:]
+held = [open(p, "a") for p in paths]
+for f in held:
+    fcntl.lockf(f, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(seconds)
+with open(released, "w") as out:
+    out.write(repr(time.time()))
+"""
+
+
+@dataclass(frozen=True)
+class AptRoot:
+    """apt's state, lists, cache and sources in a private directory: the real apt-get
+    runs against its own locks there, never the host's. Its one source is an empty local
+    repository, and package `demo` counts as installed."""
+
+    root: Path
+
+    @property
+    def config(self) -> Path:
+        return self.root / "apt.conf"
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "APT_CONFIG": str(self.config)}
+
+
+@pytest.fixture
+def apt_root(tmp_path: Path) -> AptRoot:
+    if subprocess.run(["which", "apt-get"], capture_output=True).returncode != 0:
+        pytest.skip("needs apt-get")
+    apt = AptRoot(tmp_path / "apt")
+    for d in ("lists/partial", "cache/archives/partial", "dpkg/updates", "etc/apt.conf.d",
+              "etc/preferences.d", "etc/sources.list.d", "log", "repo"):
+        (apt.root / d).mkdir(parents=True)
+    (apt.root / "dpkg/status").write_text(
+        "Package: demo\nStatus: install ok installed\nPriority: optional\nSection: misc\n"
+        "Maintainer: lab <lab@example.org>\nArchitecture: all\nVersion: 1.0\n"
+        "Description: an installed package\n demo\n\n")
+    (apt.root / "repo/Packages").write_text("")
+    (apt.root / "etc/sources.list.d/local.list").write_text(
+        f"deb [trusted=yes] file:{apt.root / 'repo'} ./\n")
+    r = apt.root
+    # APT_CONFIG is read first, so it also keeps the host's apt.conf.d out.
+    apt.config.write_text(f"""\
+Dir::Etc::Parts "{r}/etc/apt.conf.d";
+Dir::Etc::Main "/dev/null";
+Dir::Etc::SourceList "/dev/null";
+Dir::Etc::SourceParts "{r}/etc/sources.list.d";
+Dir::Etc::Preferences "/dev/null";
+Dir::Etc::PreferencesParts "{r}/etc/preferences.d";
+Dir::State "{r}";
+Dir::State::Lists "{r}/lists";
+Dir::State::status "{r}/dpkg/status";
+Dir::Cache "{r}/cache";
+Dir::Log "{r}/log";
+APT::Sandbox::User "root";
+""")
+    # The test must never lock or change the host's apt.
+    shown = subprocess.run(["apt-config", "shell", "S", "Dir::State::status/f"], env=apt.env(),
+                           capture_output=True, text=True, check=True).stdout
+    assert shown.strip() == f"S='{r}/dpkg/status'", shown
+    return apt
+
+
+def package_step_apt_lines() -> list[str]:
+    """The package step's apt commands, as templates/base/packages.sh.j2 runs them on the
+    packages it finds missing."""
+    text = (TEMPLATES / "base" / "packages.sh.j2").read_text()
+    found = [line.strip() for line in text.splitlines()
+             if "apt-get update" in line or "apt_install" in line]
+    assert len(found) == 2 and "update" in found[0], found
+    return found
+
+
+def hold_locks(paths: list[Path], seconds: float, released: Path) -> subprocess.Popen:
+    holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(seconds), str(released),
+                               *map(str, paths)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+# Who holds which lock on a freshly booted Debian node: apt-daily's `apt-get update` the
+# lists lock, unattended-upgrade (apt-daily-upgrade) dpkg's frontend lock and lock.
+LOCKS = {"dpkg": ["dpkg/lock-frontend", "dpkg/lock"], "lists": ["lists/lock"]}
+# What apt says when it meets each: apt_install waits (DPkg::Lock::Timeout); `apt-get
+# update` does not wait for the lists lock whatever that option says (apt 2.6), so the
+# step's bounded `retry` of it is what lets it through.
+MET = {"dpkg": "Waiting for cache lock: Could not get lock {root}/dpkg/lock-frontend",
+       "lists": "E: Could not get lock {root}/lists/lock"}
+
+
+@pytest.mark.parametrize("held", sorted(LOCKS))
+def test_package_step_meets_a_held_apt_lock_and_goes_through(held, node, sshd, throwaway,
+                                                             apt_root):
+    """Another process holds apt's lock for 8 s when the package step starts: the one `up`
+    goes through, the step's apt commands having waited it out, with no hand action."""
+    from pulumi_command import remote
+
+    installed, released = node.marks / "installed", node.marks / "released"
+    update, install = package_step_apt_lines()
+    body = (f"export APT_CONFIG={apt_root.config}\nmissing=(demo)\n{update}\n{install}\n"
+            f"date +%s.%N > {installed}\n")
+
+    def program() -> None:
+        step = remote.Command("packages", connection=connection(sshd),
+                              create=node.step("packages", body))
+        pulumi.export("stdout", step.stdout)
+
+    stack = throwaway(program)
+    holder = hold_locks([apt_root.root / p for p in LOCKS[held]], 8, released)
+    try:
+        if held == "dpkg":
+            # Without the lab's DPkg::Lock::Timeout, apt gives up at once.
+            bare = subprocess.run(["apt-get", "-q", "-y", "install", "demo"], env=apt_root.env(),
+                                  capture_output=True, text=True, timeout=60)
+            assert bare.returncode == 100 and "Could not get lock" in bare.stderr, bare
+        since = time.monotonic()
+        up = stack.up()
+        record(f"apt {held} lock held 8 s", since)
+    finally:
+        holder.wait(timeout=60)
+        holder.stdout.close()
+    assert up.summary.resource_changes == {"create": 2}, up.stdout
+    assert MET[held].format(root=apt_root.root) in up.outputs["stdout"].value
+    assert float(installed.read_text()) >= float(released.read_text()), \
+        "the step went on while the lock was held"
 
