@@ -451,3 +451,58 @@ def test_package_step_meets_a_held_apt_lock_and_goes_through(held, node, sshd, t
     assert float(installed.read_text()) >= float(released.read_text()), \
         "the step went on while the lock was held"
 
+
+# --- destroy -----------------------------------------------------------------------------
+
+PARTS = 4
+
+
+def parts_program(marks: Path, server: Sshd) -> Callable[[], None]:
+    """PARTS remote Commands in a chain (so destroy deletes them one at a time, last
+    first), each with a marker its delete removes after 2 s."""
+    def program() -> None:
+        from pulumi_command import remote
+
+        previous = None
+        for i in range(1, PARTS + 1):
+            previous = remote.Command(
+                f"part-{i}", connection=connection(server), create=f"touch {marks}/part-{i}",
+                delete=f'echo "$$" > {marks}/deleting-{i}; sleep 2; rm -f {marks}/part-{i}',
+                opts=pulumi.ResourceOptions(depends_on=[previous] if previous else None))
+    return program
+
+
+def markers(marks: Path) -> list[str]:
+    return sorted(p.name for p in marks.glob("part-*"))
+
+
+def test_destroy_killed_half_way_then_destroy_leaves_nothing(node, sshd, throwaway):
+    """kill -9 of the engine while destroy runs the third delete from the end: two parts
+    are left, and the stack still holds them and a pending delete. The next destroy
+    (after what `labctl destroy` does first) deletes all that is left and the stack is
+    empty."""
+    marks = node.marks
+    stack = throwaway(parts_program(marks, sshd))
+    stack.up()
+    assert markers(marks) == [f"part-{i}" for i in range(1, PARTS + 1)]
+
+    run = Background(stack.destroy)
+    wait_for(lambda: (marks / f"deleting-{PARTS - 1}").exists(), "destroy never got half-way")
+    kill_engine()
+    assert isinstance(run.failure(), auto.CommandError)
+    assert {"part-1", "part-2"} <= set(markers(marks)), "the destroy was not cut off half-way"
+    assert f"part-{PARTS}" not in markers(marks)
+    assert commands_in_state(stack) == [f"part-{i}" for i in range(1, PARTS)]
+    assert pending(stack) == [("deleting", f"part-{PARTS - 1}")]
+    assert held_locks(stack)
+
+    since = time.monotonic()
+    removed, dropped = recover(stack)
+    down = stack.destroy()
+    record("destroy killed half-way", since)
+    assert len(removed) == 1 and dropped == []
+    assert markers(marks) == [], "the second destroy left markers behind"
+    assert commands_in_state(stack) == [] and pending(stack) == []
+    assert stack.export_stack().deployment.get("resources") in (None, []), "the stack is not empty"
+    assert down.summary.resource_changes.get("delete", 0) >= PARTS - 1, down.stdout
+    assert held_locks(stack) == []
