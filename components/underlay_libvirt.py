@@ -169,7 +169,12 @@ class MetalUnderlay(LibvirtUnderlay):
             # the key is on stdin: secret outputs in case a change ever echoed it
             opts=pulumi.ResourceOptions(parent=self,
                                         additional_secret_outputs=["stdout", "stderr"]))
-        uri = metal_uri(metal, key_dir)
+        # The provider connects as soon as it is configured, a preview included, and reads
+        # the key and known_hosts that ssh-files writes: its URI waits for that command's
+        # output, so a preview that would (re)write them (a new stack) leaves it unknown
+        # and unconfigured rather than failing on files that are not there yet.
+        uri = pulumi.Output.unsecret(ssh_files.stdout).apply(
+            lambda _written, uri=metal_uri(metal, key_dir): uri)
         provider = libvirt.Provider(f"{name}-libvirt", uri=uri, opts=pulumi.ResourceOptions(
             parent=self, depends_on=[prepare, ssh_files]))
         accel = prepare.stdout.apply(lambda out: acceleration.choose(ctx.settings.accel,

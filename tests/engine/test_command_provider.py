@@ -55,9 +55,11 @@ def _use_plugin(plugin_home, monkeypatch):
 
 
 def keygen(path: Path) -> tuple[str, str]:
-    """A fresh ed25519 key pair: (OpenSSH private key, authorized_keys line)."""
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "", "-f", str(path)],
-                   check=True)
+    """An ed25519 key pair at `path`, made unless one is there already: (OpenSSH private
+    key, authorized_keys line)."""
+    if not path.exists():
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "", "-f",
+                        str(path)], check=True)
     return path.read_text(), path.with_suffix(".pub").read_text().strip()
 
 
@@ -70,9 +72,10 @@ def free_port() -> int:
 class Sshd:
     """sshd on a loopback port with its own host key and one authorized client key. Like a
     lab node's Debian sshd it accepts only LC_* variables (AcceptEnv), and it logs at
-    DEBUG1 so a test can see a jump host's direct-tcpip forwarding."""
+    DEBUG1 so a test can see a jump host's direct-tcpip forwarding. A directory that
+    holds keys already keeps them, and `port` a port (the metal e2e outlives a run)."""
 
-    def __init__(self, d: Path) -> None:
+    def __init__(self, d: Path, port: int | None = None) -> None:
         if not SSHD.exists() or shutil.which("ssh-keygen") is None:
             pytest.skip("needs /usr/sbin/sshd and ssh-keygen (openssh-server)")
         if os.geteuid() == 0 and not Path("/run/sshd").is_dir():
@@ -83,7 +86,7 @@ class Sshd:
         _, self.host_key = keygen(d / "host_key")
         self.private_key, client_public = keygen(d / "client_key")
         (d / "authorized_keys").write_text(client_public + "\n")
-        self.port = free_port()
+        self.port = port or free_port()
         self.user = (os.environ.get("USER")
                      or subprocess.check_output(["id", "-un"], text=True).strip())
         self.log = d / "sshd.log"

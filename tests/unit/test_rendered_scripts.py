@@ -1,6 +1,7 @@
 """Every script the program renders for a node or host passes shellcheck."""
 
 import ipaddress
+import shutil
 import subprocess
 
 import pytest
@@ -90,3 +91,57 @@ def test_metal_prepare_script(tmp_path):
     text = render("metal/prepare.sh.j2", user="lab")
     assert "set -euo pipefail" in text and "accel-facts" in text
     shellcheck(tmp_path, text)
+
+
+def prepare_host(tmp_path, uid: int, with_sudo: bool):
+    """The rendered prepare script on a PATH of stubs only: `id` says `uid`, every command
+    that would change the host (tee, usermod, systemctl, virsh, apt-get) just records its
+    arguments, and sudo (where present) records `-n` and runs the rest."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "calls"
+    for tool in ("grep", "cat"):
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    record = f'echo "${{0##*/}} $*" >> {calls}'
+    stubs = {
+        "id": f'[ "$1" = -u ] && echo {uid} || echo {"root" if uid == 0 else "lab"}',
+        "dpkg-query": 'printf "install ok installed"',
+        "getent": 'echo "$2:x:100:"',
+        "tee": f"{record}; cat > /dev/null",
+        **{name: record for name in ("usermod", "systemctl", "virsh", "apt-get")},
+    }
+    if with_sudo:
+        stubs["sudo"] = f'{record}; [ "$1" = -n ] && shift; exec "$@"'
+    for name, body in stubs.items():
+        (bin_dir / name).write_text(f"#!/bin/bash\n{body}\n")
+        (bin_dir / name).chmod(0o755)
+    script = tmp_path / "prepare.sh"
+    script.write_text(render("metal/prepare.sh.j2", user="lab" if uid else "root"))
+    done = subprocess.run([shutil.which("bash"), str(script)], capture_output=True, text=True,
+                          env={"PATH": str(bin_dir)}, timeout=60)
+    return done, calls.read_text().splitlines() if calls.exists() else []
+
+
+def test_metal_prepare_as_root_needs_no_sudo(tmp_path):
+    """A host reached as root (this one has no sudo binary) is prepared by root itself."""
+    done, calls = prepare_host(tmp_path, uid=0, with_sudo=False)
+    assert done.returncode == 0, done.stderr
+    assert "accel-facts kvm_device=" in done.stdout
+    assert "virsh -c qemu:///system version" in calls
+    assert "tee -a /var/log/openstack-lab-prepare.log" in calls
+    assert not any(c.startswith(("sudo", "usermod")) for c in calls), calls
+
+
+def test_metal_prepare_as_another_user_runs_root_commands_through_sudo(tmp_path):
+    done, calls = prepare_host(tmp_path, uid=1000, with_sudo=True)
+    assert done.returncode == 0, done.stderr
+    assert "sudo -n usermod -aG libvirt lab" in calls and "usermod -aG kvm lab" in calls
+    assert "sudo -n virsh -c qemu:///system version" in calls
+
+
+def test_metal_prepare_without_root_or_sudo_fails_saying_so(tmp_path):
+    done, calls = prepare_host(tmp_path, uid=1000, with_sudo=False)
+    assert done.returncode == 1
+    assert "the metal user lab is not root and this host has no sudo" in done.stderr
+    assert "metalUser: root" in done.stderr
+    assert calls == []
