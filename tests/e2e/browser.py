@@ -30,7 +30,7 @@ CERTUTIL = "/usr/bin/certutil"
 TOOLS = (CHROMIUM, CHROMEDRIVER, CERTUTIL)
 INSTALL_HINT = "scripts/setup/browser.sh installs them (`make e2e` runs it)"
 # W3C WebDriver's key for element references.
-ELEMENT = "element-6066-11e4-a52e-4f735466cecb"
+ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 
 
 def missing_tools() -> list[str]:
