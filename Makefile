@@ -29,6 +29,7 @@ test: setup ## fast tiers: unit, graph, render validation, real-engine toolchain
 	@scripts/test.sh
 
 e2e: setup ## slow tier: the full local lab end to end (long; see README)
+	@scripts/setup/browser.sh
 	@scripts/test.sh -m e2e
 
 bench: setup ## benchmarks (numbers go in bench/results/)

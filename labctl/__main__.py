@@ -10,8 +10,9 @@ import re
 import sys
 
 from labctl import lab_checkpoints
-from labctl.access import (remove_cloud_files, remove_ssh_files, where_to_ssh,
-                           write_cloud_files, write_ssh_files, write_tenant_files)
+from labctl.access import (horizon_admin_login, horizon_tenant_login, remove_cloud_files,
+                           remove_ssh_files, where_to_ssh, write_cloud_files,
+                           write_ssh_files, write_tenant_files)
 from labctl.domains import node_domains, start_nodes, stopped_nodes
 from labctl.failures import StepFailures, fan_out
 from labctl.locks import lock_dir, remove_stale_locks
@@ -19,6 +20,15 @@ from labctl.pending import drop_interrupted_creates
 from labctl.timings import TimingLog
 from labctl.workspace import open_stack
 from pulumi import automation as auto
+
+
+def underlay_horizon_url(overlay: auto.Stack) -> str | None:
+    """The Horizon URL of the underlay an overlay stack is built on, or None."""
+    try:
+        underlay = overlay.get_config("openstack-lab:underlayStack").value
+        return open_stack(underlay).outputs()["openstack"].value["horizon_url"]
+    except (auto.CommandError, KeyError, TypeError):
+        return None
 
 
 def checkpoint_main(argv: list[str]) -> int:
@@ -91,8 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         cloud = write_cloud_files(args.stack, outputs)
         if cloud:
             print(f"OpenStack CLI:    source {cloud}/openrc && openstack endpoint list")
-            print(f"Horizon:          {outputs['openstack'].value['horizon_url']}"
-                  f"  (user admin, password: grep OS_PASSWORD {cloud}/openrc)")
+            print(horizon_admin_login(outputs["openstack"].value["horizon_url"], cloud))
         tenant = write_tenant_files(args.stack, outputs)
         if tenant:
             print(f"Load balancer:    {outputs['vip_url'].value}  (web-1 and web-2 in turn)")
@@ -100,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"openstack --os-cloud openstack-lab-{args.stack} server list")
             print(f"Web servers:      ssh -i {tenant}/id_ed25519 root@<floating IP>"
                   f"  (scripts/lab.sh outputs {args.stack})")
+            print(horizon_tenant_login(underlay_horizon_url(stack), tenant,
+                                       outputs["tenant_clouds_yaml"].value))
     elif args.operation == "destroy":
         stack.destroy(**echo)
         remove_ssh_files(args.stack)

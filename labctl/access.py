@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from components.paths import cloud_dir, ssh_dir
 
 
@@ -72,6 +74,23 @@ def where_to_ssh(directory: Path, outputs: Mapping[str, Any]) -> str:
     if nodes:
         lines.append(f"for example:      ssh -F {directory}/config {nodes[0]}")
     return "\n".join(lines)
+
+
+def horizon_admin_login(horizon_url: str, cloud: Path) -> str:
+    """How the cloud admin logs into Horizon (the password is in the 0600 openrc)."""
+    return (f"Horizon:          {horizon_url}"
+            f"  (user admin, password: grep OS_PASSWORD {cloud}/openrc)")
+
+
+def horizon_tenant_login(horizon_url: str | None, tenant: Path, clouds_yaml: str) -> str:
+    """How the overlay's tenant user logs into Horizon: its name from the tenant's
+    clouds.yaml, its password in that file's 0600 copy (write_tenant_files). Without the
+    URL (the underlay's output could not be read) it points at the admin's line."""
+    cloud = next(iter(yaml.safe_load(clouds_yaml)["clouds"].values()))
+    user, project = cloud["auth"]["username"], cloud["auth"]["project_name"]
+    where = horizon_url or "the underlay's Horizon URL"
+    return (f"Horizon (tenant): {where}  (user {user}, project {project}, password: "
+            f"grep password {tenant}/clouds.yaml)")
 
 
 def remove_ssh_files(stack: str) -> None:

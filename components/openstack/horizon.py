@@ -1,5 +1,5 @@
 """Horizon (Apache + mod_wsgi on the controller), pointed at Keystone, sessions in
-memcached; reached through the TLS endpoint."""
+memcached, with the Octavia dashboard plugin; reached through the TLS endpoint."""
 
 from __future__ import annotations
 
@@ -13,6 +13,13 @@ from components.render import render
 
 SETTINGS = "/etc/openstack-dashboard/local_settings.d/_90_openstack_lab.py"
 APACHE_CONF = "openstack-lab-horizon"
+# Dashboard plugins, installed by this step rather than with the controller's packages
+# (packages.py): those feed the offline node image and the controller's packages step, so
+# a new one there rebuilds the image and re-runs every step of the node; here it re-runs
+# this step only. octavia-dashboard: Project > Network > Load Balancers.
+PLUGINS = ("python3-octavia-dashboard",)
+# The plugins' package versions, which Apache is (re)started with (`converge`).
+PLUGIN_STAMP = "/var/lib/openstack-lab/horizon-plugins"
 
 
 class Horizon(Service):
@@ -30,7 +37,8 @@ class Horizon(Service):
                                render("horizon/apache.conf.j2"))]
 
         self.ready = self.step("setup", args.controller(), "horizon/setup.sh.j2",
-                               context={"settings": SETTINGS, "apache_conf": APACHE_CONF},
+                               context={"settings": SETTINGS, "apache_conf": APACHE_CONF,
+                                        "plugins": PLUGINS, "plugin_stamp": PLUGIN_STAMP},
                                secrets=["horizon-secret-key"], files=files,
                                after=[args.after["keystone"]],
                                depends_on=[args.after["memcached"].command])

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from components.openstack import packages
+from components.openstack.horizon import PLUGIN_STAMP, PLUGINS, SETTINGS
 from tests.graph.test_install_golden import golden_steps
 from tests.install_capture import PROFILES, BundleFile, Install, InstallStep
 
@@ -324,6 +326,33 @@ def test_cinder_conf(install):
             assert cfg["lvm"]["volume_group"] == "cinder-volumes"
         else:
             assert "lvm" not in cfg.sections(), step.name
+
+
+def test_horizon_settings_keep_cookies_to_tls_and_the_step_installs_its_plugins(install):
+    step = install.steps["openstack-horizon-setup"]
+    settings: dict = {}
+    exec(compile(step.files[SETTINGS].content, SETTINGS, "exec"), settings)
+    # Browsers reach Horizon only through the TLS endpoint (tests/e2e/test_horizon_e2e.py
+    # reads the flags back from a real browser).
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["SESSION_COOKIE_HTTPONLY"] is True
+    assert settings["CSRF_COOKIE_SECURE"] is True
+    # Horizon's Angular code reads the CSRF cookie to send it back as a header.
+    assert settings.get("CSRF_COOKIE_HTTPONLY", False) is False
+    assert settings["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
+    assert "python3-octavia-dashboard" in PLUGINS
+    # Not among the roles' packages: those would rebuild the node image and re-run the
+    # controller's whole install.
+    assert not set(PLUGINS) & set(packages.all_roles())
+    body = step.body
+    assert f"plugins=({' '.join(PLUGINS)})" in body
+    assert re.search(r"^\s*retry 2 10 apt_install \"\$\{missing\[@\]\}\"$", body, re.M)
+    # Installed after the settings (the dpkg trigger's static rebuild uses them), and a
+    # changed plugin restarts Apache.
+    assert body.index("install_bundle") < body.index("apt_install")
+    converge = next(line for line in body.splitlines() if line.startswith("converge apache2"))
+    assert SETTINGS in converge and PLUGIN_STAMP in converge
+    assert body.index(f"> {PLUGIN_STAMP}") < body.index("converge apache2")
 
 
 def test_steps_sharing_a_file_on_a_node_install_the_same_content(install):

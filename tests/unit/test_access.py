@@ -2,8 +2,10 @@
 
 import stat
 
-from labctl.access import (remove_cloud_files, remove_ssh_files, where_to_ssh,
-                           write_ssh_files, write_tenant_files)
+from components.render import render
+from labctl.access import (horizon_admin_login, horizon_tenant_login, remove_cloud_files,
+                           remove_ssh_files, where_to_ssh, write_ssh_files,
+                           write_tenant_files)
 
 
 class Out:
@@ -44,3 +46,22 @@ def test_overlay_tenant_files_are_private_and_removed(tmp_path, monkeypatch):
         assert stat.S_IMODE((directory / name).stat().st_mode) == 0o600
     remove_cloud_files("dev-overlay")
     assert not directory.exists()
+
+
+def test_horizon_lines_name_each_user_and_where_its_password_is(tmp_path):
+    url = "https://10.0.2.11/"
+    assert horizon_admin_login(url, tmp_path / "dev") == (
+        f"Horizon:          {url}  (user admin, password: grep OS_PASSWORD "
+        f"{tmp_path}/dev/openrc)")
+    # The overlay's own clouds.yaml output (components/overlay/__init__.py).
+    clouds = render("overlay/clouds.yaml.j2", stack="dev-overlay", project="demo",
+                    user="demo", password="s3cret", auth_url="https://10.0.2.11:5000/v3",
+                    region="RegionOne", cloud_name="openstack-lab-dev-overlay",
+                    cacert="/x/ca.pem")
+    tenant = tmp_path / "dev-overlay"
+    line = horizon_tenant_login(url, tenant, clouds)
+    assert line == (f"Horizon (tenant): {url}  (user demo, project demo, password: "
+                    f"grep password {tenant}/clouds.yaml)")
+    assert "s3cret" not in line
+    assert horizon_tenant_login(None, tenant, clouds).startswith(
+        "Horizon (tenant): the underlay's Horizon URL  (user demo")

@@ -142,8 +142,26 @@ SQL
 # templates/keystone/osl-identity.py.j2.
 identity() { /usr/local/sbin/osl-identity "$@"; }
 install_bundle
+
+# Dashboard plugins (components/openstack/horizon.py says why here). After the settings
+# above: installing one fires openstack-dashboard's dpkg trigger, which rebuilds the static
+# files (collectstatic, compress) with them.
+plugins=(python3-octavia-dashboard)
+missing=()
+for pkg in "${plugins[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ -n "${missing[*]:-}" ]; then
+  echo "installing dashboard plugins: ${missing[*]}"
+  retry 3 10 apt-get update -q -o Acquire::Retries=5
+  retry 2 10 apt_install "${missing[@]}"
+fi
+install -d "$(dirname /var/lib/openstack-lab/horizon-plugins)"
+dpkg-query -W -f='${Package} ${Version}\n' "${plugins[@]}" > /var/lib/openstack-lab/horizon-plugins
+
 a2enconf -q openstack-lab-horizon
-converge apache2 /etc/openstack-dashboard/local_settings.d/_90_openstack_lab.py /etc/apache2/conf-available/openstack-lab-horizon.conf
+# A new or upgraded plugin restarts Apache too: mod_wsgi loads the panels at start.
+converge apache2 /etc/openstack-dashboard/local_settings.d/_90_openstack_lab.py /etc/apache2/conf-available/openstack-lab-horizon.conf /var/lib/openstack-lab/horizon-plugins
 wait_http http://localhost/
 echo "horizon: answering on http://controller/"
 echo "== $(date -Is) openstack-horizon-setup done"

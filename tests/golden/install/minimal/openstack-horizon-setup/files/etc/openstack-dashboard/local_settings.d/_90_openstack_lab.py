@@ -18,5 +18,11 @@ CACHES = {
 }
 # Horizon sits behind the TLS endpoint on the network node.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Browsers reach Horizon over TLS only: its cookies never travel in clear. The session
+# cookie is out of scripts' reach too; the CSRF cookie stays readable (Horizon's Angular
+# code sends it back as X-CSRFToken).
+SESSION_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = ["https://10.0.2.11"]
 TIME_ZONE = "UTC"
