@@ -23,6 +23,7 @@ import pulumi
 import pytest
 from pulumi import automation as auto
 
+from components.openstack.service import CloudFacts
 from components.render import TEMPLATES, _environment, render
 from labctl.locks import lock_dir, remove_stale_locks
 from labctl.pending import drop_interrupted_creates
@@ -59,6 +60,9 @@ def record(name: str, since: float) -> float:
 
 # --- the node: a step as the lab runs it -------------------------------------------------
 
+# The shared functions render the install's patience from the cloud's facts (TCG's here).
+CLOUD = CloudFacts.plan("192.168.1.11", "10.0.2.11", "172.16.0.0/24", 1500, 1450)
+
 @dataclass(frozen=True)
 class Node:
     root: Path
@@ -72,7 +76,7 @@ class Node:
         script = _environment().from_string(
             '{% extends "lib/step.sh.j2" %}{% block body %}{{ body }}{% endblock %}'
         ).render(step=name, node="controller", body=body, log_dir=str(self.root / "logs"),
-                 secret_dir=str(self.root / "secrets"))
+                 secret_dir=str(self.root / "secrets"), cloud=CLOUD)
         wrapped = render("lib/wrapper.sh.j2", step=name, node="controller", body=script,
                          step_dir=str(self.root / "steps"), run_dir=str(self.root / "run"),
                          log_dir=str(self.root / "logs"))
