@@ -33,7 +33,8 @@ if settings.layer == "underlay":
         nodes = install_nodes(underlay.nodes)
         networks = settings.networks
         openstack = OpenStackControlPlane("openstack", ControlPlaneArgs(
-            facts=facts_for(nodes, networks.mtu, networks.tenant_mtu, str(networks.external)),
+            facts=facts_for(nodes, networks.mtu, networks.tenant_mtu, str(networks.external),
+                            patience=underlay.patience),
             nodes=nodes, management_cidr=str(networks.management)))
         pulumi.export("openstack", openstack_outputs(
             stack, str(cloud_dir(stack)), openstack.facts, openstack.secrets.value("admin"),

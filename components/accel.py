@@ -44,10 +44,11 @@ class Accel:
     def is_tcg(self) -> bool:
         return self.domain_type == "qemu"
 
-    @property
-    def nova_virt_type(self) -> str:
-        """Nested guests inside a TCG node can only be TCG as well."""
-        return "kvm" if self.domain_type == "kvm" else "qemu"
+
+# Nova's virt_type on a compute node is not derived from this: the node probes its own
+# /dev/kvm and CPU flags (templates/nova/compute.sh.j2). A TCG node's qemu64 CPU has svm
+# and TCG emulates nested SVM, so its /dev/kvm works and its guests ran with virt_type=kvm;
+# a KVM host without nested virtualization gives its nodes no vmx/svm. Only the node knows.
 
 
 KVM = Accel("kvm", "host-passthrough", None, "KVM with host-passthrough (nested guests can use KVM)")

@@ -11,6 +11,7 @@ import pulumi_gcp as gcp
 
 from components.gcp_rules import VPCS, GcpNames, check_gcp_names, min_cpu_platform
 from components.lab_nodes import LabContext, LabNode
+from components.patience import KVM, Patience
 from components.readiness import NodeReady, NodeReadyArgs, SshTarget
 
 IMAGE = "debian-cloud/debian-13"
@@ -21,6 +22,8 @@ OPERATOR_PORTS = ["22", "443", "6080"]
 class GcpUnderlay(pulumi.ComponentResource):
     nodes: list[LabNode]
     jump: SshTarget | None
+    # The instances are KVM guests with nested virtualization: stock-like timeouts.
+    patience: Patience = KVM
 
     def __init__(self, name: str, ctx: LabContext,
                  opts: pulumi.ResourceOptions | None = None) -> None:

@@ -23,6 +23,7 @@ from components.libvirt_fabric import LibvirtFabric, LibvirtFabricArgs
 from components.network_plan import gateway
 from components.node_image import NodeImage
 from components.openstack import packages
+from components.patience import Patience, for_accel, for_setting
 from components.paths import ssh_dir
 from components.readiness import NodeReady, NodeReadyArgs, SshTarget
 from components.render import render
@@ -38,6 +39,7 @@ class LibvirtUnderlay(pulumi.ComponentResource):
 
     nodes: list[LabNode]
     jump: SshTarget | None
+    patience: Patience  # how long the install on these nodes waits (components/patience.py)
 
     def build_nodes(self, name: str, ctx: LabContext, provider: libvirt.Provider,
                     accel: pulumi.Input[Accel], jump: SshTarget | None,
@@ -102,6 +104,7 @@ class LocalUnderlay(LibvirtUnderlay):
         super().__init__("openstacklab:underlay:LocalUnderlay", name, None, opts)
         accel = local_accel(ctx.settings, facts)
         pulumi.log.info(f"nodes run with {accel.reason}", self)
+        self.patience = for_accel(accel)
         provider = libvirt.Provider(f"{name}-libvirt", uri="qemu:///system",
                                     opts=pulumi.ResourceOptions(parent=self))
         self.build_nodes(name, ctx, provider, accel, jump=None, after=[])
@@ -171,5 +174,11 @@ class MetalUnderlay(LibvirtUnderlay):
             parent=self, depends_on=[prepare, ssh_files]))
         accel = prepare.stdout.apply(lambda out: acceleration.choose(ctx.settings.accel,
                                                                      parse_facts(out)))
+        # The install's templates are rendered now, the host's acceleration is known only
+        # after its preparation ran: the setting decides, and `auto` waits as for TCG.
+        self.patience = for_setting(ctx.settings.accel)
+        if ctx.settings.accel == "auto":
+            pulumi.log.info("accel auto on a metal host: the install waits as long as under "
+                            "TCG (set accel: kvm for stock-like timeouts)", self)
         self.build_nodes(name, ctx, provider, accel, jump=host, after=[prepare, ssh_files])
         self.register_outputs({"nodes": [n.spec.name for n in self.nodes]})

@@ -15,6 +15,7 @@ from labctl.access import (remove_cloud_files, remove_ssh_files, where_to_ssh,
 from labctl.domains import node_domains, start_nodes, stopped_nodes
 from labctl.failures import StepFailures, fan_out
 from labctl.locks import lock_dir, remove_stale_locks
+from labctl.pending import drop_interrupted_creates
 from labctl.timings import TimingLog
 from labctl.workspace import open_stack
 from pulumi import automation as auto
@@ -46,8 +47,14 @@ def main(argv: list[str] | None = None) -> int:
 
     stack = open_stack(args.stack)
     backend = os.environ.get("PULUMI_BACKEND_URL", "")
-    for gone in remove_stale_locks(lock_dir(backend, "openstack-lab", args.stack)):
+    locks = lock_dir(backend, "openstack-lab", args.stack)
+    for gone in remove_stale_locks(locks):
         print(f"labctl: removed the stale lock of an interrupted run ({gone})", file=sys.stderr)
+    if args.operation in ("up", "destroy"):
+        for urn in drop_interrupted_creates(stack, locks):
+            print(f"labctl: {urn.rsplit('::', 1)[-1]} was being created when a run was "
+                  "interrupted; its record is dropped and `up` runs it again from the start",
+                  file=sys.stderr)
     echo = dict(on_output=print, color="always" if sys.stdout.isatty() else "never")
     if args.operation == "preview":
         stack.preview(diff=True, **echo)

@@ -29,7 +29,10 @@ SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270"
 COMMAND = "command:remote:Command"
 CONTROL_PLANE = "openstacklab:openstack:OpenStackControlPlane"
 HEREDOC = "OPENSTACK_LAB_STEP"
-PROFILES = {"minimal": {"profile": "minimal"}, "standard": {"profile": "standard"}}
+# TCG pinned: the golden files hold TCG's patience (components/patience.py) on any host,
+# not whatever this machine's /dev/kvm would choose.
+PROFILES = {"minimal": {"profile": "minimal", "accel": "tcg"},
+            "standard": {"profile": "standard", "accel": "tcg"}}
 
 
 def is_secret(value: Any) -> bool:
@@ -215,12 +218,14 @@ def _node_of(body: str, name: str) -> str:
     raise AssertionError(f"{name}: no `openstack-lab step ... on NODE` header in its script")
 
 
-def capture(profile: str) -> Install:
-    """Run the program for `profile` under mocks and return its install steps."""
+def capture(profile: str, config: Mapping[str, str] | None = None) -> Install:
+    """Run the program for `profile` under mocks and return its install steps; `config`
+    replaces the profile's stack config (PROFILES) when given."""
     mocks = _SecretRecordingMocks()
     monitor = _EngineLikeMonitor(mocks)
     runtime_settings.ROOT.set(None)  # as tests.harness.install_mocks, with this monitor
-    pulumi.runtime.set_all_config({f"{PROJECT}:{k}": v for k, v in PROFILES[profile].items()})
+    config = PROFILES[profile] if config is None else config
+    pulumi.runtime.set_all_config({f"{PROJECT}:{k}": v for k, v in config.items()})
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack="dev", preview=False,
                              monitor=monitor)
     outputs: dict[str, Any] = {}

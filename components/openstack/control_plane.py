@@ -25,6 +25,7 @@ from components.openstack.service import CloudFacts, ServiceArgs
 from components.openstack.smoke import SmokeCheck
 from components.openstack.step import InstallNode, Step
 from components.openstack.tls_endpoint import TlsEndpoint
+from components.patience import Patience
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,11 @@ def install_nodes(nodes: Sequence) -> list[InstallNode]:
 
 
 def facts_for(nodes: Sequence[InstallNode], mtu: int, tenant_mtu: int,
-              external_cidr: str) -> CloudFacts:
+              external_cidr: str, patience: Patience) -> CloudFacts:
+    """`patience`: the underlay's, from its acceleration (components/patience.py)."""
     controller = next(n for n in nodes if n.has("controller"))
     network = next(n for n in nodes if n.has("network"))
     return CloudFacts.plan(controller_ip=controller.addresses["management"],
                            public_host=network.addresses["public"],
-                           external_cidr=external_cidr, mtu=mtu, tenant_mtu=tenant_mtu)
+                           external_cidr=external_cidr, mtu=mtu, tenant_mtu=tenant_mtu,
+                           patience=patience)

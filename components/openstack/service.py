@@ -11,6 +11,7 @@ import pulumi
 
 from components.openstack.secrets import OpenStackSecrets
 from components.openstack.step import ConfigFile, InstallNode, Step, secret_file
+from components.patience import TCG, Patience
 from components.render import render
 
 REGION = "RegionOne"
@@ -29,10 +30,13 @@ class CloudFacts:
     external_pool: tuple[str, str]
     mtu: int
     tenant_mtu: int
+    # How long the install waits (components/patience.py); TCG's unless the program
+    # chose from the host's acceleration.
+    patience: Patience = TCG
 
     @classmethod
     def plan(cls, controller_ip: str, public_host: str, external_cidr: str, mtu: int,
-             tenant_mtu: int) -> CloudFacts:
+             tenant_mtu: int, patience: Patience = TCG) -> CloudFacts:
         net = ipaddress.IPv4Network(external_cidr)
         hosts = list(net.hosts())
         # .1 is the libvirt host, .2-.99 stay free for static use, .100 up are floating IPs.
@@ -40,7 +44,7 @@ class CloudFacts:
                    public_host=public_host, external_cidr=str(net),
                    external_gateway=str(hosts[0]),
                    external_pool=(str(hosts[99]), str(hosts[-1])), mtu=mtu,
-                   tenant_mtu=tenant_mtu)
+                   tenant_mtu=tenant_mtu, patience=patience)
 
     def internal_url(self, port: int, path: str = "") -> str:
         return f"http://{self.controller}:{port}{path}"

@@ -51,13 +51,15 @@ def build(nodes_public: dict[str, str]) -> TlsEndpoint:
                           ready=ready, addresses={"management": "192.168.1.12",
                                                    "public": public})
               for name, public in nodes_public.items()]
+    facts = CloudFacts.plan("192.168.1.11", PUBLIC, "172.16.0.0/24", 1500, 1450)
     # Any template will do for the upstream steps: only their commands and digests matter.
+    # Every step script gets the cloud's facts (the shared functions wait by its patience).
+    context = {"cloud": facts}
     after = {"keystone": Step("keystone-register", nodes[0], "keystone/register.sh.j2",
-                              parent=holder)}
+                              parent=holder, context=context)}
     for n in nodes:
         after[f"packages-{n.name}"] = Step(f"packages-{n.name}", n, "keystone/register.sh.j2",
-                                           parent=holder)
-    facts = CloudFacts.plan("192.168.1.11", PUBLIC, "172.16.0.0/24", 1500, 1450)
+                                           parent=holder, context=context)
     secrets = OpenStackSecrets("secrets")
     return TlsEndpoint("openstack-tls", ServiceArgs(facts, secrets, nodes, after))
 

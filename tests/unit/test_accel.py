@@ -15,7 +15,7 @@ NO_KVM = HostFacts(has_kvm_device=False, pvm=False)
 def test_real_kvm_host_gets_kvm_with_host_passthrough():
     accel = choose("auto", REAL_KVM)
     assert (accel.domain_type, accel.cpu_mode, accel.tb_cache_mib) == ("kvm", "host-passthrough", None)
-    assert accel.nova_virt_type == "kvm"
+    assert not accel.is_tcg
     # Nothing of the TCG workaround on a real CPU.
     assert accel.kernel_args == () and kernel_args(accel) == ""
 
@@ -24,9 +24,8 @@ def test_real_kvm_host_gets_kvm_with_host_passthrough():
 def test_falls_back_to_tcg_with_a_reason(facts, why):
     accel = choose("auto", facts)
     assert accel.domain_type == "qemu" and accel.cpu_mode is None
-    assert accel.tb_cache_mib == 256
+    assert accel.tb_cache_mib == 256 and accel.is_tcg
     assert why in accel.reason
-    assert accel.nova_virt_type == "qemu"
     # The CPU executes CMPXCHG16B (haproxy) while the node kernel keeps off it.
     assert kernel_args(accel) == "clearcpuid=cx16"
 

@@ -8,9 +8,11 @@ import os
 import subprocess
 from pathlib import Path
 
+from components.openstack.service import CloudFacts
 from components.render import render
 
 URL = "http://controller:9292"
+CLOUD = CloudFacts.plan("192.168.1.11", "10.0.2.11", "172.16.0.0/24", 1500, 1450)
 
 
 def _run(tmp_path: Path, failures: int, budget: int) -> subprocess.CompletedProcess:
@@ -23,7 +25,8 @@ def _run(tmp_path: Path, failures: int, budget: int) -> subprocess.CompletedProc
         f'n=$(( $(cat {count} 2>/dev/null || echo 0) + 1 )); echo $n > {count}\n'
         f'if [ "$n" -le {failures} ]; then printf 503; else printf 300; fi\n')
     (shim / "curl").chmod(0o755)
-    functions = render("lib/functions.sh.j2", secret_dir=str(tmp_path / "secrets"))
+    functions = render("lib/functions.sh.j2", secret_dir=str(tmp_path / "secrets"),
+                       cloud=CLOUD)
     script = f"set -euo pipefail\n{functions}\nwait_http {URL} {budget}\necho answered\n"
     env = {**os.environ, "PATH": f"{shim}:{os.environ['PATH']}"}
     return subprocess.run(["bash", "-c", script], env=env, text=True, capture_output=True,

@@ -170,18 +170,26 @@ mapfile -t own < <(units chrony crudini curl neutron-openvswitch-agent nova-comp
 mapfile -t mask < <(comm -23 <(printf '%s\n' "${foreign[@]+"${foreign[@]}"}" | sort -u) \
   <(printf '%s\n' "${own[@]+"${own[@]}"}" | sort -u) | grep -v '^$' || true)
 
+
 masked=()
 for unit in "${mask[@]+"${mask[@]}"}"; do
-  [ "$(systemctl is-enabled "$unit" 2>/dev/null)" = masked ] && continue
-  systemctl mask --now "$unit" >/dev/null
-  masked+=("$unit")
+  [ "$(systemctl is-enabled "$unit" 2>/dev/null)" = masked ] || masked+=("$unit")
 done
+# All in one call: one daemon-reload for them all, not one per unit. On a loaded TCG
+# node systemd answered a single mask after D-Bus's 25 s ("Failed to mask unit:
+# Connection timed out"); masking again is harmless, so a timeout is retried.
+if [ ${#masked[@]} -gt 0 ]; then
+  retry 5 10 systemctl mask --now "${masked[@]}" >/dev/null
+fi
 # A role this node gained since: its units come back.
+unmasked=()
 for unit in "${own[@]+"${own[@]}"}"; do
-  [ "$(systemctl is-enabled "$unit" 2>/dev/null)" = masked ] || continue
-  systemctl unmask "$unit" >/dev/null
-  echo "unmasked: $unit"
+  [ "$(systemctl is-enabled "$unit" 2>/dev/null)" = masked ] && unmasked+=("$unit")
 done
+if [ ${#unmasked[@]} -gt 0 ]; then
+  retry 5 10 systemctl unmask "${unmasked[@]}" >/dev/null
+  echo "unmasked: ${unmasked[*]}"
+fi
 echo "foreign services: ${#mask[@]} masked on $(hostname) (${#masked[@]} newly: ${masked[*]:-none})"
 echo "== $(date -Is) openstack-base-foreign-services-compute-1 done"
 
