@@ -1,5 +1,6 @@
-"""Cinder: API and scheduler on the controller; cinder-volume on LVM with an iSCSI target
-(tgt) on the storage role; a unique iSCSI initiator name on every node that attaches."""
+"""Cinder: API and scheduler on the controller; cinder-volume on thin LVM with an iSCSI
+target (LIO, with discard) on the storage role; a unique iSCSI initiator name on every node
+that attaches."""
 
 from __future__ import annotations
 
@@ -73,6 +74,7 @@ class Cinder(Service):
             files += [
                 ConfigFile("/etc/lvm/lvmlocal.conf",
                            render("cinder/lvmlocal.conf.j2", device=LVM_DEVICE)),
-                ConfigFile("/etc/tgt/conf.d/cinder.conf", render("cinder/tgt.conf.j2")),
+                ConfigFile("/usr/local/sbin/osl-cinder-rtstool",
+                           render("cinder/osl-cinder-rtstool.py.j2"), mode="0755"),
             ]
         return files

@@ -98,7 +98,8 @@ def overlay(cloud):
     storage, computes = _storage_and_compute(cloud)
     lvs = _node(storage, f"lvs --noheadings -o lv_name {VG}").split()
     assert not [lv for lv in lvs if lv.startswith("volume-")], lvs
-    targets = _node(storage, "tgtadm --lld iscsi --mode target --op show")
+    # LIO's iSCSI targets, one directory per IQN (cinder-rtstool names them volume-<id>).
+    targets = _node(storage, "ls /sys/kernel/config/target/iscsi 2>/dev/null || true")
     assert "volume-" not in targets, targets
     for compute in computes:
         # iscsiadm exits 21 when there is no session at all.

@@ -29,6 +29,7 @@ SHELLCHECK = ["shellcheck", "--shell=bash", "--severity=style", "--format=json1"
 # Bundle files that are shell: sourced by operators, or run by a unit on the node.
 SHELL_FILES = {"/root/admin-openrc", "/usr/local/sbin/osl-octavia-hm-port"}
 PYTHON_FILES = {"/usr/local/sbin/osl-identity", "/usr/local/sbin/osl-octavia-mgmt",
+                "/usr/local/sbin/osl-cinder-rtstool",
                 "/etc/openstack-dashboard/local_settings.d/_90_openstack_lab.py"}
 YAML_FILES = {"/etc/openstack-lab/clouds.yaml", "/etc/openstack-lab/octavia-clouds.yaml"}
 # OpenStack and MariaDB configs: INI files, parsed as oslo.config / MariaDB read them.
@@ -36,7 +37,7 @@ INI = re.compile(r"^/etc/(keystone|glance|placement|nova|neutron|cinder|octavia|
                  r".*\.(conf|ini|cnf)$")
 # .conf files in other formats, each checked by its own test below or by golden files only.
 NOT_INI = {"/etc/apt-cacher-ng/zz-openstack-lab.conf", "/etc/chrony/conf.d/openstack-lab.conf",
-           "/etc/lvm/lvmlocal.conf", "/etc/tgt/conf.d/cinder.conf", "/etc/memcached.conf",
+           "/etc/lvm/lvmlocal.conf", "/etc/memcached.conf",
            "/etc/rabbitmq/rabbitmq-env.conf", "/etc/nginx/sites-available/openstack-lab.conf",
            "/etc/apache2/conf-available/openstack-lab-horizon.conf"}
 
@@ -322,7 +323,10 @@ def test_cinder_conf(install):
         if step.node in storage:  # also cinder-api's copy where one node has both roles
             assert cfg["DEFAULT"]["enabled_backends"] == "lvm"
             assert cfg["lvm"]["target_ip_address"] == management_ip(install, step.node)
-            assert cfg["lvm"]["target_helper"] == "tgtadm"
+            # Thin LVs exported by LIO with discard: a guest's fstrim frees pool blocks.
+            assert cfg["lvm"]["target_helper"] == "lioadm"
+            assert cfg["lvm"]["lvm_type"] == "thin"
+            assert cfg["lvm"]["report_discard_supported"] == "true"
             assert cfg["lvm"]["volume_group"] == "cinder-volumes"
         else:
             assert "lvm" not in cfg.sections(), step.name

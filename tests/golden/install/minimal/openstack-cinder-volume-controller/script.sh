@@ -145,8 +145,22 @@ install_bundle
 [ -b /dev/vdb ] || { echo "no LVM disk /dev/vdb" >&2; exit 1; }
 pvs /dev/vdb >/dev/null 2>&1 || pvcreate /dev/vdb
 vgs cinder-volumes >/dev/null 2>&1 || vgcreate cinder-volumes /dev/vdb
-converge tgt /etc/tgt/conf.d/cinder.conf
-converge cinder-volume /etc/cinder/cinder.conf /etc/lvm/lvmlocal.conf
+# The iSCSI target is LIO (cinder.conf): tgt, which cinder-volume's package pulls in,
+# must not hold port 3260.
+if systemctl is-enabled --quiet tgt 2>/dev/null || systemctl is-active --quiet tgt; then
+  systemctl disable --now tgt
+  rm -f /etc/tgt/conf.d/cinder.conf
+  echo "tgt: disabled (LIO exports the volumes)"
+fi
+# cinder-rtstool, as rootwrap finds it, is ours: the package's own, plus emulate_tpu on
+# every new backstore (osl-cinder-rtstool). Diverted, so a package upgrade keeps it.
+if ! dpkg-divert --list /usr/bin/cinder-rtstool | grep -q .; then
+  dpkg-divert --local --rename --divert /usr/bin/cinder-rtstool.distrib \
+    --add /usr/bin/cinder-rtstool
+fi
+ln -sfn /usr/local/sbin/osl-cinder-rtstool /usr/bin/cinder-rtstool
+converge cinder-volume /etc/cinder/cinder.conf /etc/lvm/lvmlocal.conf \
+  /usr/local/sbin/osl-cinder-rtstool
 echo "cinder-volume: $(vgs --noheadings -o vg_name,vg_size cinder-volumes)"
 echo "== $(date -Is) openstack-cinder-volume-controller done"
 
