@@ -94,6 +94,6 @@ def test_metal_uri_brackets_an_ipv6_host():
 
 
 def test_metal_prepare_script_single_quotes_the_user():
-    assert 'usermod -aG "$group" lab\n' in render("metal/prepare.sh.j2", user="lab")
+    assert 'as_root usermod -aG "$group" lab; fi\n' in render("metal/prepare.sh.j2", user="lab")
     odd = render("metal/prepare.sh.j2", user="a$(id)'b")
     assert """usermod -aG "$group" 'a$(id)'"'"'b'""" in odd
