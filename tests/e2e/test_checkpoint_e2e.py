@@ -44,13 +44,13 @@ def test_save_break_restore_smoke_and_nothing_to_do(lab):
     print(f"\nsave: {time.monotonic() - t:.0f} s, {manifest.size_bytes / 2**30:.1f} GiB")
 
     broken = on("controller", "sudo touch /var/tmp/broken-by-e2e && "
-                              "sudo systemctl stop neutron-server nova-api")
+                              "sudo systemctl stop neutron-api nova-api")
     assert broken.returncode == 0, broken.stderr
     t = time.monotonic()
     checkpoint.restore(lab, NAME)
     restored = time.monotonic() - t
     state = on("controller", "test ! -e /var/tmp/broken-by-e2e && "
-                             "systemctl is-active neutron-server nova-api")
+                             "systemctl is-active neutron-api nova-api")
     assert state.returncode == 0, state.stdout + state.stderr
     smoke = on("controller", f"sudo bash {SMOKE} < /dev/null")
     to_smoke = time.monotonic() - t
