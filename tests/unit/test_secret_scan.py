@@ -5,11 +5,11 @@ import json
 import os
 
 from labctl import secret_scan as scan
+from tests.fixtures.keys import real_private_key
 
-KEY = ("-----BEGIN OPENSSH PRIVATE KEY-----\n"
-       "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n"
-       "QyNTUxOQAAACBnRWFrZUtleUZvclRlc3RzT25seQ==\n"
-       "-----END OPENSSH PRIVATE KEY-----\n")
+# A key made for the test run (tests/fixtures/keys.py); its body lines are what is searched.
+KEY = real_private_key()
+BODY = KEY.splitlines()[1:-1]
 
 
 def secret(value):
@@ -27,7 +27,7 @@ STATE = {"deployment": {"resources": [
 def test_generated_passwords_and_key_bodies_are_the_patterns():
     found = scan.secrets_of(STATE)
     assert "Zx8pQ2rT7vW9yB4nM6kL3jH5" in found
-    assert "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW" in found
+    assert BODY[0] in found
     # The armour every key shares and public keys are no secrets.
     assert not [p for p in found if p.startswith("-----") or "public" in p]
     assert all(len(p) >= 8 for p in found)
@@ -37,7 +37,7 @@ def test_a_secret_is_allowed_only_in_a_private_file(tmp_path):
     secrets = scan.secrets_of(STATE)
     private, shared, clean = tmp_path / "openrc", tmp_path / "config", tmp_path / "ok"
     for path, mode, text in [(private, 0o600, "export OS_PASSWORD=Zx8pQ2rT7vW9yB4nM6kL3jH5\n"),
-                             (shared, 0o644, "key QyNTUxOQAAACBnRWFrZUtleUZvclRlc3RzT25seQ==\n"),
+                             (shared, 0o644, f"key {BODY[1]}\n"),
                              (clean, 0o644, "nothing here\n")]:
         path.write_text(text)
         os.chmod(path, mode)
