@@ -20,8 +20,9 @@ kvm_device_for_group() {
 }
 kvm_device_for_group
 
-# libvirtd alone answers, but no domain starts without virtlogd's socket.
-virtlogd_listens() { has_systemd || [ -S /run/libvirt/virtlogd-sock ]; }
+# libvirtd alone answers, but no domain starts without virtlogd's socket. A killed session
+# leaves the socket file behind with nobody listening, so the process must be there too.
+virtlogd_listens() { has_systemd || { [ -S /run/libvirt/virtlogd-sock ] && pgrep -x virtlogd >/dev/null; }; }
 
 if libvirt_answers && virtlogd_listens; then
   note "daemons: libvirtd answers on qemu:///system"
@@ -36,6 +37,7 @@ else
   if ! virtlogd_listens; then
     # A virtlogd without its socket (left over by a killed session) is of no use.
     as_root pkill -x virtlogd || true
+    as_root rm -f /run/libvirt/virtlogd-sock /run/libvirt/virtlogd-admin-sock
     as_root virtlogd --daemon
   fi
   pgrep -x libvirtd >/dev/null || as_root libvirtd --daemon
