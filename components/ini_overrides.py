@@ -21,7 +21,8 @@ The options the lab fills with its generated secrets (SECRET_OPTIONS) cannot be
 overridden: the lab owns those credentials on both ends (a Keystone user and the service
 that logs in as it, a database grant and its URL), and an override would move one out of
 the secret store into the stack's config. Override values reach the nodes inside the
-steps' bundles, which are secret, and nowhere else.
+steps' bundles, which are secret, and nowhere else. Options a step sets in a file read
+after this one (SHADOWED) are refused too: the override would have no effect.
 """
 
 from __future__ import annotations
@@ -57,6 +58,14 @@ SECRET_OPTIONS = frozenset({
     "password", "connection", "transport_url", "metadata_proxy_shared_secret",
     "heartbeat_key", "ca_private_key_passphrase", "server_certs_key_passphrase",
 })
+
+# Options a step sets elsewhere, in a file read after this one: an override here would
+# have no effect, so it is refused with the reason.
+SHADOWED: dict[tuple[str, str, str, str], str] = {
+    ("nova", "nova.conf", "libvirt", "virt_type"):
+        "each compute node chooses it from its own /dev/kvm, in /etc/nova/nova-compute.conf "
+        "(read after nova.conf)",
+}
 
 FORM = "service -> file -> section -> option -> value"
 # Section and option names: what oslo.config's own options use. No `[`, `]`, `=`, `:`,
@@ -129,6 +138,8 @@ def _options(key: str, at: tuple[str, str, str], value: Any) -> dict[str, str]:
         if option in SECRET_OPTIONS:
             raise ConfigError(where, "holds a secret the lab generates; it cannot be "
                               "overridden (the credential is the lab's on both ends)")
+        if (*at, option) in SHADOWED:
+            raise ConfigError(where, f"would have no effect: {SHADOWED[(*at, option)]}")
         options[option] = _value(where, raw)
     return options
 

@@ -148,6 +148,13 @@ def test_options_holding_generated_secrets_cannot_be_overridden(option):
     assert "hunter2" not in str(err)
 
 
+def test_options_a_step_sets_in_a_later_file_are_refused_with_the_reason():
+    refused(nova(section="libvirt", option="virt_type", value="kvm"),
+            'overrides.nova["nova.conf"].libvirt.virt_type',
+            "would have no effect: each compute node chooses it")
+    assert accepted(nova(section="libvirt", option="cpu_mode", value="host-model"))
+
+
 # --- values -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("value,written", [
