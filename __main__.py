@@ -35,7 +35,8 @@ if settings.layer == "underlay":
         openstack = OpenStackControlPlane("openstack", ControlPlaneArgs(
             facts=facts_for(nodes, networks.mtu, networks.tenant_mtu, str(networks.external),
                             patience=underlay.patience),
-            nodes=nodes, management_cidr=str(networks.management)))
+            nodes=nodes, management_cidr=str(networks.management),
+            overrides=settings.overrides))
         pulumi.export("openstack", openstack_outputs(
             stack, str(cloud_dir(stack)), openstack.facts, openstack.secrets.value("admin"),
             openstack.tls.ca_cert_pem, openstack.external_network,

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from components import network_plan
+from components import ini_overrides, network_plan
 from components import parsers as p
 from components.errors import PROJECT, ConfigError
 from components.topology import NodeSpec, ProfileSizes, layout
@@ -31,10 +32,13 @@ class Key:
     default: str | None
     help: str
     secret: bool = False
+    structured: bool = False  # a YAML mapping in the stack file (JSON to the program)
 
     @property
     def type(self) -> str:
         """The type Pulumi.yaml declares for it."""
+        if self.structured:
+            return "object"
         return "integer" if self.parse.__qualname__.startswith("integer.") else "string"
 
 
@@ -81,6 +85,10 @@ KEYS: tuple[Key, ...] = (
     Key("install", p.choice("openstack", "none"), "openstack",
         "What the underlay installs on its nodes: openstack (the whole cloud) or none (bare "
         "nodes, for node-level tests)."),
+    Key("overrides", ini_overrides.parse, None,
+        "Per-service INI overrides, service -> file -> section -> option -> value, merged "
+        "into the config files the install writes (none by default; see Config overrides "
+        "below).", structured=True),
     Key("metalHost", p.host, None, "metal: the SSH-reachable host (name or address)."),
     Key("metalUser", p.posix_user, "root", "metal: the SSH user on the host."),
     Key("metalPort", p.integer(1, 65535), "22", "metal: the SSH port of the host."),
@@ -169,6 +177,7 @@ class Settings:
     gcp: Gcp | None = None
     underlay_stack: str | None = None
     overlay: Overlay | None = None
+    overrides: ini_overrides.IniOverrides = field(default_factory=ini_overrides.IniOverrides)
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, str]) -> Settings:
@@ -190,6 +199,7 @@ class Settings:
             image_source=v["imageSource"], accel=v["accel"], install=v["install"],
             metal=_metal(v), gcp=_gcp(v), underlay_stack=_underlay_stack(v),
             overlay=_overlay(v),
+            overrides=v.get("overrides", ini_overrides.IniOverrides()),
         )
 
 
@@ -286,7 +296,13 @@ def _overlay(v: Mapping[str, Any]) -> Overlay | None:
 def project_values(config: Mapping[str, Any]) -> dict[str, str]:
     """This project's keys from a full config map ("project:key" -> value), unqualified."""
     prefix = f"{PROJECT}:"
-    return {k[len(prefix):]: str(v) for k, v in config.items() if k.startswith(prefix)}
+    return {k[len(prefix):]: _raw(v) for k, v in config.items() if k.startswith(prefix)}
+
+
+def _raw(value: Any) -> str:
+    """A value as the program gets it from the engine: structured ones as JSON (a stack
+    file read with YAML gives a mapping), scalars as their string."""
+    return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
 
 
 def load() -> Settings:

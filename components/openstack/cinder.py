@@ -10,8 +10,7 @@ import pulumi
 
 from components.openstack.keystone import database_url
 from components.openstack.rabbitmq import transport_url
-from components.openstack.service import (CatalogEntry, Service, ServiceArgs, config_file,
-                                          uwsgi_default)
+from components.openstack.service import CatalogEntry, Service, ServiceArgs, uwsgi_default
 from components.openstack.step import ConfigFile, InstallNode, Step
 from components.render import render
 
@@ -61,7 +60,7 @@ class Cinder(Service):
 
     def _files(self, s: Mapping[str, str], node: InstallNode) -> list[ConfigFile]:
         cloud = self.args.facts
-        files = [config_file(
+        files = [self.ini(
             "/etc/cinder/cinder.conf", "cinder/cinder.conf.j2", "cinder", cloud=cloud,
             node=node, my_ip=node.addresses["management"],
             database=database_url("cinder", s["db-cinder"], cloud.controller),

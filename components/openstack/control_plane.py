@@ -4,10 +4,11 @@ and the outputs the overlay stack reads."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 
+from components.ini_overrides import IniOverrides
 from components.openstack.base import NodeBase
 from components.openstack.cinder import Cinder
 from components.openstack.glance import Glance
@@ -33,6 +34,7 @@ class ControlPlaneArgs:
     facts: CloudFacts
     nodes: Sequence[InstallNode]
     management_cidr: str
+    overrides: IniOverrides = field(default_factory=IniOverrides)  # settings.overrides
 
 
 class OpenStackControlPlane(pulumi.ComponentResource):
@@ -45,7 +47,8 @@ class OpenStackControlPlane(pulumi.ComponentResource):
         after: dict[str, Step] = {}
 
         def service_args() -> ServiceArgs:
-            return ServiceArgs(args.facts, self.secrets, args.nodes, dict(after))
+            return ServiceArgs(args.facts, self.secrets, args.nodes, dict(after),
+                               args.overrides)
 
         base = NodeBase(f"{name}-base", service_args(), args.management_cidr, child)
         for node, step in base.packages.items():
@@ -71,7 +74,7 @@ class OpenStackControlPlane(pulumi.ComponentResource):
                                  {k: v for k, v in after.items()
                                   if k in ("nova", "neutron", "cinder", "horizon", "glance", "tls",
                                            "octavia")
-                                  or k.startswith("time-")})
+                                  or k.startswith("time-")}, args.overrides)
         self.smoke = SmokeCheck(f"{name}-smoke", smoke_args, amphora=self.octavia.amphora,
                                 opts=child)
         self.external_network = EXTERNAL_NETWORK

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import pulumi
 
 from components.openstack.keystone import database_url
-from components.openstack.service import CatalogEntry, Service, ServiceArgs, config_file
+from components.openstack.service import CatalogEntry, Service, ServiceArgs
 from components.openstack.step import ConfigFile, Step
 
 PORT = 9292
@@ -23,10 +23,10 @@ class Glance(Service):
         cloud = args.facts
 
         def files(s: Mapping[str, str]) -> list[ConfigFile]:
-            return [config_file(CONFIG, "glance/glance-api.conf.j2", "glance", cloud=cloud,
-                                database=database_url("glance", s["db-glance"],
-                                                      cloud.controller),
-                                password=s["user-glance"])]
+            return [self.ini(CONFIG, "glance/glance-api.conf.j2", "glance", cloud=cloud,
+                             database=database_url("glance", s["db-glance"],
+                                                   cloud.controller),
+                             password=s["user-glance"])]
 
         register = self.register("glance", [CatalogEntry("glance", "image", "OpenStack Image",
                                                          PORT)])

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import pulumi
 
-from components.openstack.service import Service, ServiceArgs, config_file, uwsgi_default
+from components.openstack.service import Service, ServiceArgs, uwsgi_default
 from components.openstack.step import ConfigFile, Step
 from components.render import render
 
@@ -29,10 +29,10 @@ class Keystone(Service):
 
         def files(s: Mapping[str, str]) -> list[ConfigFile]:
             return [
-                config_file("/etc/keystone/keystone.conf", "keystone/keystone.conf.j2",
-                            "keystone", cloud=cloud,
-                            database=database_url("keystone", s["db-keystone"],
-                                                  cloud.controller)),
+                self.ini("/etc/keystone/keystone.conf", "keystone/keystone.conf.j2",
+                         "keystone", cloud=cloud,
+                         database=database_url("keystone", s["db-keystone"],
+                                               cloud.controller)),
                 ConfigFile(ADMIN_CLOUDS, render("keystone/clouds.yaml.j2", cloud=cloud,
                                                 password=s["admin"]), mode="0600"),
                 ConfigFile("/root/admin-openrc", render("keystone/admin-openrc.j2", cloud=cloud,

@@ -11,8 +11,7 @@ import pulumi
 
 from components.openstack.keystone import database_url
 from components.openstack.rabbitmq import transport_url
-from components.openstack.service import (CatalogEntry, Service, ServiceArgs, config_file,
-                                          uwsgi_default)
+from components.openstack.service import CatalogEntry, Service, ServiceArgs, uwsgi_default
 from components.openstack.step import ConfigFile, InstallNode, Step
 
 PORT = 9696
@@ -64,26 +63,26 @@ class Neutron(Service):
     def _files(self, s: Mapping[str, str], node: InstallNode, server: bool) -> list[ConfigFile]:
         cloud = self.args.facts
         conf = dict(cloud=cloud, node=node, physnet=PHYSNET, bridge=EXTERNAL_BRIDGE)
-        files = [config_file(
+        files = [self.ini(
             "/etc/neutron/neutron.conf", "neutron/neutron.conf.j2", "neutron", mode="0660",
             database=(database_url("neutron", s["db-neutron"], cloud.controller)
                       if node.has("controller") else None),
             transport_url=transport_url(s["rabbit"], cloud.controller),
             password=s["user-neutron"], nova_password=s["user-nova"], **conf)]
         if server or node.has("controller"):
-            files.append(config_file(ML2, "neutron/ml2_conf.ini.j2", "neutron", **conf))
+            files.append(self.ini(ML2, "neutron/ml2_conf.ini.j2", "neutron", **conf))
             files.append(uwsgi_default("neutron-api", "/etc/neutron/neutron-api-uwsgi.ini",
                                        cloud.controller_ip, PORT, init_name=API_DEFAULTS))
         if not server:
-            files.append(config_file(OVS_AGENT, "neutron/openvswitch_agent.ini.j2", "neutron",
-                                     tunnel_ip=node.addresses["underlay"], **conf))
+            files.append(self.ini(OVS_AGENT, "neutron/openvswitch_agent.ini.j2", "neutron",
+                                  tunnel_ip=node.addresses["underlay"], **conf))
             if node.has("network"):
                 files += [
-                    config_file("/etc/neutron/l3_agent.ini", "neutron/l3_agent.ini.j2",
-                                "neutron", **conf),
-                    config_file("/etc/neutron/dhcp_agent.ini", "neutron/dhcp_agent.ini.j2",
-                                "neutron", **conf),
-                    config_file("/etc/neutron/metadata_agent.ini",
-                                "neutron/metadata_agent.ini.j2", "neutron",
-                                metadata_secret=s["metadata-proxy"], **conf)]
+                    self.ini("/etc/neutron/l3_agent.ini", "neutron/l3_agent.ini.j2",
+                             "neutron", **conf),
+                    self.ini("/etc/neutron/dhcp_agent.ini", "neutron/dhcp_agent.ini.j2",
+                             "neutron", **conf),
+                    self.ini("/etc/neutron/metadata_agent.ini",
+                             "neutron/metadata_agent.ini.j2", "neutron",
+                             metadata_secret=s["metadata-proxy"], **conf)]
         return files

@@ -10,8 +10,7 @@ import pulumi
 
 from components.openstack.keystone import database_url
 from components.openstack.rabbitmq import transport_url
-from components.openstack.service import (CatalogEntry, Service, ServiceArgs, config_file,
-                                          uwsgi_default)
+from components.openstack.service import CatalogEntry, Service, ServiceArgs, uwsgi_default
 from components.openstack.step import ConfigFile, InstallNode, Step
 
 PORT = 8774
@@ -53,7 +52,7 @@ class Nova(Service):
 
     def _files(self, s: Mapping[str, str], node: InstallNode, role: str) -> list[ConfigFile]:
         cloud = self.args.facts
-        files = [config_file(
+        files = [self.ini(
             CONFIG, "nova/nova.conf.j2", "nova", cloud=cloud, role=role,
             my_ip=node.addresses["management"],
             transport_url=transport_url(s["rabbit"], cloud.controller),

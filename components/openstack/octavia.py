@@ -256,8 +256,9 @@ class Octavia(Service):
         return pki, ssh_key
 
     def _conf(self, s: Mapping[str, str], facts: MgmtFacts, node: InstallNode) -> ConfigFile:
-        return ConfigFile(CONFIG, octavia_conf(self.args.facts, node.name, facts, s),
-                          owner="root", group="octavia", mode="0640")
+        conf = octavia_conf(self.args.facts, node.name, facts, s)
+        return ConfigFile(CONFIG, self.ini_text(CONFIG, conf), owner="root", group="octavia",
+                          mode="0640")
 
     def _uwsgi(self) -> ConfigFile:
         """octavia-api on the management address only: the TLS endpoint owns the public

@@ -7,8 +7,7 @@ from collections.abc import Mapping
 import pulumi
 
 from components.openstack.keystone import database_url
-from components.openstack.service import (CatalogEntry, Service, ServiceArgs, config_file,
-                                          uwsgi_default)
+from components.openstack.service import CatalogEntry, Service, ServiceArgs, uwsgi_default
 from components.openstack.step import ConfigFile, Step
 
 PORT = 8778
@@ -24,11 +23,11 @@ class Placement(Service):
         cloud = args.facts
 
         def files(s: Mapping[str, str]) -> list[ConfigFile]:
-            return [config_file(CONFIG, "placement/placement.conf.j2", "placement",
-                                cloud=cloud,
-                                database=database_url("placement", s["db-placement"],
-                                                      cloud.controller),
-                                password=s["user-placement"]),
+            return [self.ini(CONFIG, "placement/placement.conf.j2", "placement",
+                             cloud=cloud,
+                             database=database_url("placement", s["db-placement"],
+                                                   cloud.controller),
+                             password=s["user-placement"]),
                     uwsgi_default("placement-api", "/etc/placement/placement-api-uwsgi.ini",
                                   cloud.controller_ip, PORT)]
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 
+from components.ini_overrides import IniOverrides
 from components.openstack.secrets import OpenStackSecrets
 from components.openstack.step import ConfigFile, InstallNode, Step, secret_file
 from components.patience import TCG, Patience
@@ -59,6 +60,8 @@ class ServiceArgs:
     secrets: OpenStackSecrets
     nodes: Sequence[InstallNode]
     after: Mapping[str, Step]  # steps of other services this one builds on, by name
+    # The stack's `overrides` (settings), merged into the INI files by `Service.ini`.
+    overrides: IniOverrides = field(default_factory=IniOverrides)
 
     def with_role(self, role: str) -> list[InstallNode]:
         return [n for n in self.nodes if n.has(role)]
@@ -83,6 +86,7 @@ class Service(pulumi.ComponentResource):
     def __init__(self, kind: str, name: str, args: ServiceArgs,
                  opts: pulumi.ResourceOptions | None) -> None:
         super().__init__(f"openstacklab:openstack:{kind}", name, None, opts)
+        self.kind = kind
         self.name = name
         self.args = args
         self.steps: dict[str, Step] = {}
@@ -123,6 +127,17 @@ class Service(pulumi.ComponentResource):
                                   "roles": list(roles)},
                          secrets=[f"user-{user}"] if user else [],
                          after=[self.args.after["keystone"]])
+
+    def ini_text(self, path: str, text: str) -> str:
+        """`text` of this service's INI file `path` with the stack's overrides for it
+        merged in (unchanged without any; components/ini_overrides.py)."""
+        return self.args.overrides.apply(self.kind.lower(), path, text)
+
+    def ini(self, path: str, template: str, group: str, mode: str = "0640",
+            **context: object) -> ConfigFile:
+        """An oslo.config file as `config_file` renders it, with its overrides."""
+        return ConfigFile(path, self.ini_text(path, render(template, **context)), owner="root",
+                          group=group, mode=mode)
 
     def finish(self) -> None:
         self.register_outputs({"steps": sorted(self.steps)})

@@ -93,6 +93,9 @@ BAD = [
      "neither build nor an http(s) URL"),
     ({"layer": "overlay", "underlayStack": "dev", "lbTimeoutMinutes": "2"}, "lbTimeoutMinutes",
      "outside 5..600"),
+    # The nested paths are tested rule by rule in tests/unit/test_ini_overrides.py.
+    ({"overrides": "nova.conf"}, "overrides", "is not a mapping"),
+    ({"overrides": "[]"}, "overrides", "must be a mapping"),
 ]
 
 
@@ -137,6 +140,19 @@ def test_pulumi_yaml_declares_every_key_with_the_same_default(repo_root):
             continue
         assert declared[key.name]["default"] == yaml.safe_load(key.default), key.name
         assert declared[key.name].get("secret", False) == key.secret, key.name
+
+
+def test_project_values_hands_structured_values_over_as_the_engine_does():
+    """The engine gives the program a YAML mapping as JSON; a stack file read here gives
+    the mapping itself."""
+    overrides = {"nova": {"nova.conf": {"DEFAULT": {"debug": True}}}}
+    got = config.project_values({"openstack-lab:overrides": overrides,
+                                 "openstack-lab:rootDiskGib": 30})
+    assert got == {"overrides": '{"nova": {"nova.conf": {"DEFAULT": {"debug": true}}}}',
+                   "rootDiskGib": "30"}
+    s = Settings.from_mapping(got)
+    assert s.overrides.files == {("nova", "nova.conf"): {"DEFAULT": {"debug": "true"}}}
+    assert Settings.from_mapping({}).overrides.files == {}
 
 
 def test_dev_stack_file_is_valid_settings(repo_root):
