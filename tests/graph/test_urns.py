@@ -16,6 +16,7 @@ and say in the commit why those resources may be replaced.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -25,6 +26,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.fixtures.keys import HOST_KEY, real_private_key
+from tests.install_capture import is_secret
 from tests.harness import PROJECT, LabMocks, Registered, install_mocks, run_main, stack_outputs
 
 GOLDEN = REPO_ROOT / "tests/golden/urns"
@@ -121,3 +123,35 @@ def test_no_urn_of_a_lab_changes_without_an_alias(programs, key):
     new = sorted(urn for r in registered if r.custom and r.urn in urns
                  for urn, aliases in [urns[r.urn]] if urn not in golden and not aliases & golden)
     assert not new, "new resources without an alias to an old URN:\n" + "\n".join(new)
+
+
+def _local_command(r: Registered) -> dict[str, Any]:
+    """What a local command runs and when it runs again; a secret stdin (a private key) is
+    recorded as such, not by its value."""
+    stdin = r.inputs.get("stdin")
+    return {"create": r.inputs.get("create"), "delete": r.inputs.get("delete"),
+            "environment": r.inputs.get("environment"), "logging": r.inputs.get("logging"),
+            "triggers": r.inputs.get("triggers"),
+            "stdin": None if stdin is None else ("<secret>" if is_secret(stdin) else stdin),
+            "secret_outputs": sorted(r.secret_outputs)}
+
+
+@pytest.mark.parametrize("key", [*UNDERLAYS, "overlay"])
+def test_local_commands_run_what_they_ran(programs, key):
+    """Every command:local:Command (image builds, the amphora copy, the checks), by engine
+    URN: a changed command line, environment or trigger runs it again, which for an image
+    means a rebuild and a re-upload. Golden files: tests/golden/local-commands/<stack>.json
+    (regenerated with UPDATE_GOLDEN=1, like the URNs)."""
+    stack, registered = programs[key]
+    urns = engine_urns(registered, stack)
+    found = {urns[r.urn][0]: _local_command(r) for r in registered
+             if r.type == "command:local:Command"}
+    path = REPO_ROOT / "tests/golden/local-commands" / f"{key}.json"
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(found, indent=1, sort_keys=True) + "\n")
+    golden = json.loads(path.read_text())
+    # A re-parented command is compared under the URN its alias keeps.
+    by_golden = {next((a for a in urns[r.urn][1] if a in golden), urns[r.urn][0]):
+                 _local_command(r) for r in registered if r.type == "command:local:Command"}
+    assert by_golden == golden
