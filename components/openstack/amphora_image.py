@@ -6,8 +6,10 @@ Creates, as its children:
   Debian's amphora agent (components/image_recipe.py, as the node and web images), cached
   under $OPENSTACK_LAB_HOME/images by its inputs; it runs again only when the recipe does.
 - `<name>-copy`: scripts/image/copy-to-node.sh, scp with the node's host key pinned and the
-  operator key on stdin; skipped on the node when the file is there already, run again
-  when the node's disk is replaced.
+  operator key on stdin; where the nodes sit behind a jump host (metal: the metal host;
+  gcp: the network node) through it (ProxyJump), its host key pinned and its key on stdin
+  after the node's. Skipped on the node when the file is there already, run again when
+  the node's disk is replaced.
 
 The upload (tag, owner, one tagged image) is Octavia's `image` step on that node, an
 install step like the others. Both commands were Octavia's own children before this
@@ -24,8 +26,11 @@ import pulumi
 import pulumi_command as command
 
 from components import image_recipe
+from components.control_chars import refuse
 from components.image_recipe import Recipe
 from components.openstack.step import InstallNode
+from components.readiness import SshTarget
+from components.ssh_access import known_hosts_entry, pinned_key, ssh_destination
 
 # The amphora recipe sources the node recipe: a change to any of them rebuilds.
 RECIPE = Recipe("build-amphora-image.sh", ("customize-amphora.sh", "build-node-image.sh",
@@ -39,14 +44,49 @@ def remote_image_path(local_path: str) -> str:
     return posixpath.join(REMOTE_IMAGE_DIR, posixpath.basename(local_path.strip()))
 
 
-def known_hosts_line(host: str, host_key: str) -> str:
-    """The node's pinned key as known_hosts has it (type and key, without a comment)."""
-    return f"{host} {' '.join(host_key.split()[:2])}"
+def _quoted(field: str, value: str) -> str:
+    """One shell word in single quotes: nothing in it may end the quotes or the line."""
+    refuse(f"amphora image copy: {field}", value)
+    if "'" in value:
+        raise ValueError(f"amphora image copy: {field}: a single quote cannot be passed")
+    return f"'{value}'"
 
 
-def copy_command(local_path: str, destination: str, remote_path: str, known: str) -> str:
-    """copy-to-node.sh's command line; `destination` is USER@HOST."""
-    return f"{COPY_SCRIPT} '{local_path}' '{destination}' '{remote_path}' '{known}'"
+@dataclass(frozen=True)
+class Hop:
+    """Where copy-to-node.sh connects, with resolved values: a node or its jump host."""
+
+    user: str
+    host: str
+    port: int
+    host_key: str
+
+    @property
+    def destination(self) -> str:
+        return ssh_destination(self.user, self.host, self.port)
+
+    @property
+    def known_hosts_line(self) -> str:
+        return known_hosts_entry(self.host, self.port, pinned_key(self.host_key))
+
+
+def copy_command(local_path: str, remote_path: str, node: Hop, jump: Hop | None = None) -> str:
+    """copy-to-node.sh's command line: the node, and its jump host where it has one."""
+    args = {"local path": local_path, "node": node.destination, "remote path": remote_path,
+            "node known_hosts line": node.known_hosts_line}
+    if jump is not None:
+        args |= {"jump host": jump.destination, "jump known_hosts line": jump.known_hosts_line}
+    return " ".join([COPY_SCRIPT, *(_quoted(k, v) for k, v in args.items())])
+
+
+def keys_on_stdin(node_key: str, jump_key: str | None = None) -> str:
+    """What copy-to-node.sh reads: the node's key as it is, the jump host's after it."""
+    return node_key if jump_key is None else node_key.rstrip("\n") + "\n" + jump_key
+
+
+def _hop(target: SshTarget) -> pulumi.Output[Hop]:
+    return pulumi.Output.all(target.host, target.host_key).apply(
+        lambda hk: Hop(target.user, hk[0], target.port, hk[1]))
 
 
 @dataclass(frozen=True)
@@ -69,22 +109,23 @@ class AmphoraImage(pulumi.ComponentResource):
         aliases = [pulumi.Alias(parent=former)] if former is not None else None
         self.path = image_recipe.build(f"{name}-build", RECIPE, self, aliases=aliases)
         self.remote_path = self.path.apply(remote_image_path)
-        # scp with the pinned host key (the operator key on stdin): our command provider
-        # has no CopyToRemote, and the SSH files `make up` writes do not exist yet.
-        node = args.node
-        target = node.target
-        if target.proxy is not None:
-            pulumi.log.warn("amphora image copy: nodes behind a jump host are not supported "
-                            "yet; upload the image by hand (see README)", self)
-        known = pulumi.Output.all(target.host, target.host_key).apply(
-            lambda hk: known_hosts_line(hk[0], hk[1]))
+        # scp with the pinned host keys (the keys on stdin): our command provider has no
+        # CopyToRemote, and the SSH files `make up` writes do not exist yet.
+        target, jump = args.node.target, args.node.target.proxy
+        if jump is not None and jump.proxy is not None:
+            raise ValueError(f"amphora image copy to {args.node.name}: one jump host at most")
+        node_hop = _hop(target)
+        jump_hop = _hop(jump) if jump is not None else pulumi.Output.from_input(None)
         self.copy = command.local.Command(
             f"{name}-copy",
-            create=pulumi.Output.all(self.path, target.host, self.remote_path, known).apply(
-                lambda a: copy_command(a[0], f"{target.user}@{a[1]}", a[2], a[3])),
-            stdin=pulumi.Output.secret(target.private_key), logging="stderr",
-            triggers=[node.instance],
-            # the key is on stdin: pulumi-command does not make the outputs secret for it
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[node.ready], aliases=aliases,
+            create=pulumi.Output.all(self.path, self.remote_path, node_hop, jump_hop).apply(
+                lambda a: copy_command(*a)),
+            stdin=pulumi.Output.secret(pulumi.Output.all(
+                target.private_key, jump.private_key if jump is not None else None).apply(
+                lambda keys: keys_on_stdin(*keys))),
+            logging="stderr", triggers=[args.node.instance],
+            # the keys are on stdin: pulumi-command does not make the outputs secret for them
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.node.ready],
+                                        aliases=aliases,
                                         additional_secret_outputs=["stdout", "stderr"]))
         self.register_outputs({"path": self.path, "remote_path": self.remote_path})

@@ -52,9 +52,9 @@ def program(layout: str):
         path = build.stdout.apply(str.strip)
         command.local.Command(
             "openstack-octavia-amphora-copy",
-            create=path.apply(lambda p: a.copy_command(
-                p, "debian@10.0.2.11", a.remote_image_path(p),
-                a.known_hosts_line("10.0.2.11", target.host_key))),
+            create=path.apply(lambda p: f"scripts/image/copy-to-node.sh '{p}' "
+                              f"'debian@10.0.2.11' '{a.remote_image_path(p)}' "
+                              "'10.0.2.11 ssh-ed25519 AAAAhost'"),
             stdin=pulumi.Output.secret("key"), logging="stderr", triggers=["disk-1"],
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(
                 depends_on=[ready], additional_secret_outputs=["stdout", "stderr"])))

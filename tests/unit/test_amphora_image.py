@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import subprocess
 
+import pytest
+
 from components.openstack import amphora_image as a
 
 
@@ -43,9 +45,37 @@ def test_remote_image_path_keeps_the_build_key():
         f"{a.REMOTE_IMAGE_DIR}/debian-13-amphora-0123456789ab.qcow2"
 
 
+NODE = a.Hop("debian", "10.0.2.11", 22, "ssh-ed25519 AAAAnode root@controller\n")
+
+
 def test_the_copy_pins_the_node_key_without_its_comment():
-    line = a.known_hosts_line("10.0.2.11", "ssh-ed25519 AAAAkey root@controller\n")
-    assert line == "10.0.2.11 ssh-ed25519 AAAAkey"
-    assert a.copy_command("/img/x.qcow2", "debian@10.0.2.11", "/var/tmp/x.qcow2", line) == (
+    assert NODE.known_hosts_line == "10.0.2.11 ssh-ed25519 AAAAnode"
+    assert a.copy_command("/img/x.qcow2", "/var/tmp/x.qcow2", NODE) == (
         "scripts/image/copy-to-node.sh '/img/x.qcow2' 'debian@10.0.2.11' '/var/tmp/x.qcow2' "
-        "'10.0.2.11 ssh-ed25519 AAAAkey'")
+        "'10.0.2.11 ssh-ed25519 AAAAnode'")
+
+
+def test_the_copy_through_a_jump_host_pins_its_key_at_its_port():
+    metal = a.Hop("lab", "lab.example.org", 2222, "ssh-ed25519 AAAAmetal")
+    command = a.copy_command("/img/x.qcow2", "/var/tmp/x.qcow2", NODE, metal)
+    assert command.endswith(" 'lab@[lab.example.org]:2222' '[lab.example.org]:2222 "
+                            "ssh-ed25519 AAAAmetal'")
+    gcp = a.Hop("debian", "203.0.113.10", 22, "ssh-ed25519 AAAAnet root@network")
+    assert a.copy_command("/i", "/r", NODE, gcp).endswith(
+        " 'debian@203.0.113.10' '203.0.113.10 ssh-ed25519 AAAAnet'")
+
+
+@pytest.mark.parametrize("field, hop", [
+    ("node", a.Hop("debian", "10.0.2.11", 22, "ssh-ed25519 AAAA'x")),
+    ("jump host", a.Hop("lab", "host\nProxyCommand evil", 22, "ssh-ed25519 AAAA")),
+])
+def test_the_copy_refuses_what_would_leave_its_quotes(field, hop):
+    node, jump = (hop, None) if field == "node" else (NODE, hop)
+    with pytest.raises(ValueError, match=f"amphora image copy: {field}"):
+        a.copy_command("/i", "/r", node, jump)
+
+
+def test_the_keys_on_stdin_are_the_nodes_then_the_jump_hosts():
+    assert a.keys_on_stdin("NODE KEY\n") == "NODE KEY\n"  # as it is: the local lab's stdin
+    assert a.keys_on_stdin("NODE KEY", "JUMP KEY\n") == "NODE KEY\nJUMP KEY\n"
+    assert a.keys_on_stdin("NODE KEY\n", "JUMP KEY\n") == "NODE KEY\nJUMP KEY\n"
