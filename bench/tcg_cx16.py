@@ -101,7 +101,7 @@ def run(mode: str, qemu_binary: str, firmware: str | None) -> dict:
     cpu, kernel_args = MODES[mode]
     version = subprocess.run([qemu_binary, "--version"], capture_output=True, text=True,
                              check=True).stdout.splitlines()[0]
-    image = Path(subprocess.run([str(ROOT / "scripts" / "image" / RECIPE[0])],
+    image = Path(subprocess.run([str(RECIPE.path)],
                                 capture_output=True, text=True, check=True).stdout.strip())
     cmdline = " ".join((KERNEL_COMMAND_LINE, *kernel_args))
     with tempfile.TemporaryDirectory() as tmp_name:

@@ -3,29 +3,16 @@ libvirt provider, and kept in state (a re-run does not re-decide or rebuild)."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from pathlib import Path
 
 import pulumi
-import pulumi_command as command
 
-SCRIPTS = Path(__file__).resolve().parent.parent / "scripts" / "image"
+from components import image_recipe
+from components.image_recipe import Recipe
+
 # The recipe (not the smoke test beside it).
-RECIPE = ("node-image.sh", "build-node-image.sh", "customize-node.sh", "preinstall-packages.sh")
-
-
-def recipe_digest(names: Sequence[str]) -> str:
-    """The content of image recipe scripts (under scripts/image/): a change to any of them
-    re-resolves, and so rebuilds, the image they make (node, amphora, web)."""
-    h = hashlib.sha256()
-    for script in (SCRIPTS / name for name in names):
-        h.update(script.name.encode() + b"\0" + script.read_bytes())
-    return h.hexdigest()[:16]
-
-
-def builder_digest() -> str:
-    return recipe_digest(RECIPE)
+RECIPE = Recipe("node-image.sh", ("build-node-image.sh", "customize-node.sh",
+                                  "preinstall-packages.sh"))
 
 
 class NodeImage(pulumi.ComponentResource):
@@ -40,16 +27,10 @@ class NodeImage(pulumi.ComponentResource):
         `kernel_args`: what the built image's kernel boots with (accel.kernel_args); a URL
         or path image cannot carry them, so the script refuses one then."""
         super().__init__("openstacklab:underlay:NodeImage", name, None, opts)
-        resolve = command.local.Command(
-            f"{name}-resolve",
-            # Relative to the project directory, where the engine runs the provider: an
-            # absolute path would differ between checkouts and show a diff.
-            create=f"scripts/image/node-image.sh {image_source}",
+        self.source = image_recipe.build(
+            f"{name}-resolve", RECIPE, self, args=[image_source],
             environment={"NODE_IMAGE_KERNEL_ARGS": kernel_args,
                          **({"NODE_IMAGE_PREINSTALL": " ".join(preinstall),
                              "NODE_IMAGE_PRESEED": preseed} if preinstall else {})},
-            triggers=[image_source, builder_digest(), kernel_args],
-            logging="stderr",
-            opts=pulumi.ResourceOptions(parent=self))
-        self.source = resolve.stdout.apply(str.strip)
+            triggers=[image_source, RECIPE.digest(), kernel_args])
         self.register_outputs({"source": self.source})

@@ -25,6 +25,22 @@ class NodeEntry:
     host: str
 
 
+def known_hosts_entry(host: str, port: int, key: str) -> str:
+    """A known_hosts line: the host as ssh looks it up (`[host]:port` off port 22), its key."""
+    where = host if port == 22 else f"[{host}]:{port}"
+    return f"{where} {key}"
+
+
+def ssh_destination(user: str, host: str, port: int) -> str:
+    """USER@HOST, or USER@[HOST]:PORT off port 22 (the known_hosts spelling)."""
+    return f"{user}@{host}" if port == 22 else f"{user}@[{host}]:{port}"
+
+
+def pinned_key(host_key: str) -> str:
+    """A public key as known_hosts pins it: its type and base64, without a comment."""
+    return " ".join(host_key.split()[:2])
+
+
 def _refuse_in_jump(what: str, jump: JumpHost | None) -> None:
     if jump:
         for field in ("alias", "host", "user", "host_key"):
@@ -54,6 +70,5 @@ def known_hosts(host_keys: Mapping[str, str], jump: JumpHost | None) -> str:
     _refuse_in_jump("known_hosts", jump)
     lines = [f"{name} {key}" for name, key in sorted(host_keys.items())]
     if jump:
-        where = jump.host if jump.port == 22 else f"[{jump.host}]:{jump.port}"
-        lines.insert(0, f"{where} {jump.host_key}")
+        lines.insert(0, known_hosts_entry(jump.host, jump.port, jump.host_key))
     return "\n".join(lines) + "\n"

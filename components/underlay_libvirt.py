@@ -27,6 +27,7 @@ from components.patience import Patience, for_accel, for_setting
 from components.paths import ssh_dir
 from components.readiness import NodeReady, NodeReadyArgs, SshTarget
 from components.render import render
+from components.ssh_access import known_hosts_entry
 
 
 def pool_path(ctx: LabContext) -> str:
@@ -122,8 +123,7 @@ def parse_facts(stdout: str) -> HostFacts:
 
 
 def metal_known_hosts_line(metal: Metal) -> str:
-    where = metal.host if metal.port == 22 else f"[{metal.host}]:{metal.port}"
-    line = f"{where} {metal.host_key}"
+    line = known_hosts_entry(metal.host, metal.port, metal.host_key)
     # The settings refuse control characters already; this guards the file itself.
     refuse("metal known_hosts line", line)
     return line

@@ -38,6 +38,8 @@ class Registered:
     custom: bool
     # customTimeouts as sent: {"create": "120m", ...}, only the ones set
     timeouts: dict[str, str] = field(default_factory=dict)
+    # aliases as sent: {"urn": ...} or {"spec": {"name", "type", "parentUrn", ...}} each
+    aliases: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _command_stdout(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
@@ -171,6 +173,7 @@ class RecordingMonitor(MockMonitor):
             custom=request.custom,
             timeouts={k: getattr(request.customTimeouts, k) for k in ("create", "update", "delete")
                       if getattr(request.customTimeouts, k)},
+            aliases=[_struct_to_dict(a) for a in request.aliases],
         ))
         return response
 

@@ -7,25 +7,23 @@ certificate are made with `cryptography` (components/keys.py) and kept stable in
 The management resources (network, security groups, flavor, keypair, health-manager
 ports) are created at install time on the controller; their IDs come back on that step's
 stdout (`octavia-facts {json}`) and configure the API and network-node steps. The amphora
-image is built from Debian packages on the machine that runs Pulumi
-(scripts/image/build-amphora-image.sh, cached by its inputs), copied to the controller and
-uploaded to Glance with tag `amphora`, owned by the `service` project.
+image is built from Debian packages on the machine that runs Pulumi and copied to the
+controller (AmphoraImage, components/openstack/amphora_image.py); the `image` step uploads
+it to Glance with tag `amphora`, owned by the `service` project.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
-import posixpath
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_command as command
 
 from components.keys import CertificateAuthority, IssuedCertificate, SshKeyPair
-from components.node_image import recipe_digest
+from components.openstack.amphora_image import AmphoraImage, AmphoraImageArgs
 from components.openstack.keystone import database_url
 from components.openstack.rabbitmq import transport_url
 from components.openstack.service import (CatalogEntry, CloudFacts, Service, ServiceArgs,
@@ -58,12 +56,6 @@ OCTAVIA_CLOUDS = "/etc/openstack-lab/octavia-clouds.yaml"
 AMPHORA_PUBLIC_KEY = "/etc/openstack-lab/octavia-amphora.pub"
 AMPHORA_PRIVATE_KEY = "/etc/octavia/amphora_ssh"  # for debugging amphorae from o-hm0
 IMAGE_ENV = "/etc/openstack-lab/amphora-image.env"
-# Where the image lands on the controller: written by the SSH user, read by the step.
-REMOTE_IMAGE_DIR = "/var/tmp/openstack-lab-amphora"
-
-# The amphora recipe sources the node recipe: a change to any of them rebuilds.
-AMPHORA_RECIPE = ("build-amphora-image.sh", "customize-amphora.sh", "build-node-image.sh",
-                  "customize-node.sh")
 
 
 @dataclass(frozen=True)
@@ -184,16 +176,6 @@ def hm_env(port: HmPort, facts: MgmtFacts) -> str:
             f"MTU={facts.mtu}\n")
 
 
-def remote_image_path(local_path: str) -> str:
-    return posixpath.join(REMOTE_IMAGE_DIR, posixpath.basename(local_path.strip()))
-
-
-def amphora_recipe_digest() -> str:
-    return recipe_digest(AMPHORA_RECIPE)
-
-
-
-
 class Octavia(Service):
     ready: Step
     amphora: dict[str, str]
@@ -300,37 +282,13 @@ class Octavia(Service):
         ]
 
     def _amphora_image(self, ctl: InstallNode, after: Sequence[Step]) -> Step:
-        """Build (cached; minutes the first time, in parallel with the install), copy to
-        the controller over the step's own pinned SSH connection, upload to Glance."""
-        build = command.local.Command(
-            f"{self.name}-amphora-build",
-            # Relative to the project directory, like NodeImage: stable across checkouts.
-            create="scripts/image/build-amphora-image.sh",
-            triggers=[amphora_recipe_digest()], logging="stderr",
-            opts=pulumi.ResourceOptions(parent=self))
-        local_path = build.stdout.apply(str.strip)
-        remote_path = local_path.apply(remote_image_path)
-        # scp with the pinned host key (the operator key on stdin): our command provider
-        # has no CopyToRemote, and the SSH files `make up` writes do not exist yet.
-        target = ctl.target
-        if target.proxy is not None:
-            pulumi.log.warn("amphora image copy: nodes behind a jump host are not supported "
-                            "yet; upload the image by hand (see README)", self)
-        known = pulumi.Output.all(target.host, target.host_key).apply(
-            lambda hk: f"{hk[0]} {' '.join(hk[1].split()[:2])}")
-        copy = command.local.Command(
-            f"{self.name}-amphora-copy",
-            create=pulumi.Output.all(local_path, target.host, remote_path, known).apply(
-                lambda a: f"scripts/image/copy-to-node.sh '{a[0]}' '{target.user}@{a[1]}' "
-                          f"'{a[2]}' '{a[3]}'"),
-            stdin=pulumi.Output.secret(target.private_key), logging="stderr",
-            triggers=[ctl.instance],
-            # the key is on stdin: pulumi-command does not make the outputs secret for it
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[ctl.ready],
-                                        additional_secret_outputs=["stdout", "stderr"]))
+        """Build (cached; minutes the first time, in parallel with the install) and copy
+        to the controller (AmphoraImage), then upload to Glance."""
+        image = AmphoraImage(f"{self.name}-amphora", AmphoraImageArgs(node=ctl),
+                             pulumi.ResourceOptions(parent=self))
         return self.step(
-            "image", ctl, "octavia/image.sh.j2", inputs=remote_path,
+            "image", ctl, "octavia/image.sh.j2", inputs=image.remote_path,
             secret_files=[],  # secrets reach the node inside config files only
             files=lambda _s, path: [ConfigFile(IMAGE_ENV, f"IMAGE_FILE={path}\n")],
             context={"tag": AMPHORA.image_tag, "image_env": IMAGE_ENV},
-            after=after, depends_on=[copy])
+            after=after, depends_on=[image.copy])

@@ -10,12 +10,12 @@ cloud image, for hosts with internet) is uploaded as a qcow2 with cloud-init of 
 from __future__ import annotations
 
 import pulumi
-import pulumi_command as command
 import pulumi_openstack as openstack
 
-from components.node_image import recipe_digest
+from components import image_recipe
+from components.image_recipe import Recipe
 
-RECIPE = ("build-web-image.sh", "web-init.sh")  # under scripts/image/
+RECIPE = Recipe("build-web-image.sh", ("web-init.sh",))
 # Nova boots the kernel with this (image property os_command_line); web-init.sh logs to
 # ttyS0 too, which `openstack console log show` reads.
 KERNEL_COMMAND_LINE = "console=tty0 console=ttyS0"
@@ -36,14 +36,7 @@ class WebImage(pulumi.ComponentResource):
         self.minimal = source == "build"
         glance = pulumi.ResourceOptions(parent=self, provider=provider)
         if self.minimal:
-            build = command.local.Command(
-                f"{name}-build",
-                # Relative to the project directory, like the node image: stable across
-                # checkouts.
-                create=f"scripts/image/{RECIPE[0]}", triggers=[recipe_digest(RECIPE)],
-                logging="stderr",
-                opts=pulumi.ResourceOptions(parent=self))
-            directory = build.stdout.apply(str.strip)
+            directory = image_recipe.build(f"{name}-build", RECIPE, self)
             kernel = openstack.images.Image(
                 f"{name}-kernel", name=f"{name}-kernel", container_format="aki",
                 disk_format="aki", visibility="public",

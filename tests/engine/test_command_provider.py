@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import pulumi
@@ -20,6 +18,8 @@ import pytest
 from pulumi import automation as auto
 
 from tests.engine.throwaway import open_throwaway
+# SSHD and free_port too: test_faults and the metal e2e import them from here.
+from tests.fixtures.sshd import SSHD, Sshd, free_port, keygen  # noqa: F401
 
 pytestmark = pytest.mark.engine
 
@@ -29,7 +29,6 @@ TOOLCHAIN = Path(os.environ.get("OPENSTACK_LAB_HOME", Path.home() / ".openstack-
 # installed one, in a private PULUMI_HOME: see toolchain/command-provider/PARITY.md.
 OVERRIDE = os.environ.get("COMMAND_PROVIDER_PLUGIN")
 PLUGIN = Path(OVERRIDE) if OVERRIDE else TOOLCHAIN / "plugins" / "pulumi-resource-command"
-SSHD = Path("/usr/sbin/sshd")
 PLUGIN_SOURCE = Path(__file__).resolve().parents[2] / "toolchain" / "command-provider"
 
 if not PLUGIN.exists():
@@ -52,83 +51,6 @@ def plugin_home(tmp_path_factory):
 def _use_plugin(plugin_home, monkeypatch):
     if plugin_home is not None:
         monkeypatch.setenv("PULUMI_HOME", str(plugin_home))
-
-
-def keygen(path: Path) -> tuple[str, str]:
-    """An ed25519 key pair at `path`, made unless one is there already: (OpenSSH private
-    key, authorized_keys line)."""
-    if not path.exists():
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "", "-f",
-                        str(path)], check=True)
-    return path.read_text(), path.with_suffix(".pub").read_text().strip()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Sshd:
-    """sshd on a loopback port with its own host key and one authorized client key. Like a
-    lab node's Debian sshd it accepts only LC_* variables (AcceptEnv), and it logs at
-    DEBUG1 so a test can see a jump host's direct-tcpip forwarding. A directory that
-    holds keys already keeps them, and `port` a port (the metal e2e outlives a run)."""
-
-    def __init__(self, d: Path, port: int | None = None) -> None:
-        if not SSHD.exists() or shutil.which("ssh-keygen") is None:
-            pytest.skip("needs /usr/sbin/sshd and ssh-keygen (openssh-server)")
-        if os.geteuid() == 0 and not Path("/run/sshd").is_dir():
-            # sshd running as root insists on its privilege separation directory, which the
-            # openssh-server service would create; here no service ever ran.
-            Path("/run/sshd").mkdir(mode=0o755)
-        self.dir = d
-        _, self.host_key = keygen(d / "host_key")
-        self.private_key, client_public = keygen(d / "client_key")
-        (d / "authorized_keys").write_text(client_public + "\n")
-        self.port = port or free_port()
-        self.user = (os.environ.get("USER")
-                     or subprocess.check_output(["id", "-un"], text=True).strip())
-        self.log = d / "sshd.log"
-        (d / "sshd_config").write_text(f"""\
-ListenAddress 127.0.0.1:{self.port}
-HostKey {d / 'host_key'}
-PidFile {d / 'sshd.pid'}
-AuthorizedKeysFile {d / 'authorized_keys'}
-StrictModes no
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-AcceptEnv LC_*
-LogLevel DEBUG1
-""")
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen([str(SSHD), "-D", "-f", str(self.dir / "sshd_config"),
-                                      "-E", str(self.log)])
-        deadline = time.monotonic() + 10
-        while True:
-            if self.proc.poll() is not None:
-                pytest.fail(f"sshd exited: {self.log.read_text() if self.log.exists() else ''}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("sshd did not listen within 10 s")
-                time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.proc is None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import pulumi
 import pulumi_command as command
 
 from components.openstack import octavia as o
+from components.openstack.amphora_image import remote_image_path
 from components.openstack.secrets import OpenStackSecrets
 from components.openstack.service import CloudFacts, ServiceArgs
 from components.openstack.step import InstallNode
@@ -127,12 +128,19 @@ def test_octavia_steps_bundles_and_image_chain():
     # octavia-api on the management address only: the TLS endpoint owns the public port.
     assert "192.168.1.11:9876" in api_files["/etc/default/octavia-api"].content
 
-    # Build locally → copy over the controller's pinned connection → upload.
+    # Build locally → copy over the controller's pinned connection (AmphoraImage) → upload.
+    image = r["openstack-octavia-amphora"]
+    assert image.type == "openstacklab:openstack:AmphoraImage" and not image.custom
+    assert image.parent == r["openstack-octavia"].urn
+    for child in ("openstack-octavia-amphora-build", "openstack-octavia-amphora-copy"):
+        assert r[child].parent == image.urn
+        # Octavia's own children before AmphoraImage: the alias keeps their URNs.
+        assert r[child].aliases == [{"spec": {"parentUrn": r["openstack-octavia"].urn}}]
     copy = r["openstack-octavia-amphora-copy"]
     assert copy.type == "command:local:Command"
     assert copy.inputs["create"].startswith("scripts/image/copy-to-node.sh ")
     assert f"'{IMAGE}'" in copy.inputs["create"]
-    assert f"'{o.remote_image_path(IMAGE)}'" in copy.inputs["create"]
+    assert f"'{remote_image_path(IMAGE)}'" in copy.inputs["create"]
     # The operator key travels on stdin, as a secret; the host key is pinned.
     assert BEGIN not in copy.inputs["create"]
     assert {"stdout", "stderr"} <= set(copy.secret_outputs)  # not implied by stdin
@@ -141,7 +149,7 @@ def test_octavia_steps_bundles_and_image_chain():
     # The tag the upload sets is the tag the worker boots amphorae from (DESIGN §11).
     assert f"--tag {o.AMPHORA.image_tag} " in step_body(steps["image"].inputs["create"])
     assert f"amp_image_tag = {o.AMPHORA.image_tag}\n" in files[o.CONFIG].content
-    assert image_files[o.IMAGE_ENV].content == f"IMAGE_FILE={o.remote_image_path(IMAGE)}\n"
+    assert image_files[o.IMAGE_ENV].content == f"IMAGE_FILE={remote_image_path(IMAGE)}\n"
 
     # Secrets: bundles secret, scripts clean; the CA keys are secret outputs.
     generated = {n: (f"MOCKopenstack-secrets-{n}" * 32)[:32] for n in o.SECRETS}

@@ -19,7 +19,7 @@ from components.overlay.web_image import KERNEL_COMMAND_LINE, RECIPE
 from components.render import render
 from tests.conftest import REPO_ROOT
 
-BUILDER = REPO_ROOT / "scripts" / "image" / RECIPE[0]
+BUILDER = RECIPE.path
 BOOT_LIMIT_S = 480  # generous: CI may share the CPU with a running lab
 
 

@@ -1,12 +1,11 @@
 """Octavia's renderers and pure helpers: octavia.conf carries every key the amphora
 provider needs, the facts line of the resources step parses, every rendered script passes
-shellcheck, and the amphora image recipe keys its cache apart from the node image's."""
+shellcheck. (The amphora image: tests/unit/test_amphora_image.py.)"""
 
 from __future__ import annotations
 
 import configparser
 import json
-import os
 import subprocess
 
 import pytest
@@ -15,7 +14,6 @@ from components.openstack import octavia as o
 from components.openstack.service import CloudFacts
 from components.openstack.step import step_script
 from components.render import render
-from tests.conftest import REPO_ROOT
 
 CLOUD = CloudFacts.plan("192.168.1.11", "10.0.2.11", "172.16.0.0/24", 1500, 1450)
 SECRETS = {"db-octavia": "D" * 32, "user-octavia": "U" * 32, "rabbit": "R" * 32,
@@ -137,12 +135,6 @@ def test_hm_port_environment():
                    "PREFIX": "24", "MTU": "1450"}
 
 
-def test_remote_image_path_keeps_the_build_key():
-    local = "/root/.openstack-lab/images/debian-13-amphora-0123456789ab.qcow2\n"
-    assert o.remote_image_path(local) == \
-        f"{o.REMOTE_IMAGE_DIR}/debian-13-amphora-0123456789ab.qcow2"
-
-
 STEPS = {
     "resources": ("octavia/resources.sh.j2", {"helper": o.MGMT_HELPER}),
     "api": ("octavia/api.sh.j2", {"port": o.PORT, "config": o.CONFIG}),
@@ -215,31 +207,3 @@ def test_management_helper_is_valid_python_with_the_plan():
 def test_octavia_clouds_file_is_the_service_user():
     text = render("octavia/clouds.yaml.j2", cloud=CLOUD, password="secret-pw")
     assert "username: octavia" in text and "project_name: service" in text
-
-
-def print_path(script: str, home, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(REPO_ROOT / "scripts/image" / script), "--print-path"],
-                          capture_output=True, text=True,
-                          env={**os.environ, "OPENSTACK_LAB_HOME": str(home), **env})
-
-
-def test_amphora_image_has_its_own_cache_key(tmp_path):
-    node = print_path("build-node-image.sh", tmp_path)
-    amphora = print_path("build-amphora-image.sh", tmp_path)
-    assert amphora.returncode == 1, amphora.stderr  # not built in this home
-    path = amphora.stdout.strip()
-    assert path.startswith(f"{tmp_path}/images/debian-13-amphora-") and path.endswith(".qcow2")
-    assert node.stdout.strip().startswith(f"{tmp_path}/images/debian-13-node-")
-    # Same inputs, same key; a different size, another image.
-    assert print_path("build-amphora-image.sh", tmp_path).stdout.strip() == path
-    bigger = print_path("build-amphora-image.sh", tmp_path, AMPHORA_IMAGE_SIZE="3G")
-    assert bigger.stdout.strip() != path
-    # The node recipe's OpenStack preinstall never reaches the amphora.
-    assert print_path("build-amphora-image.sh", tmp_path,
-                      NODE_IMAGE_PREINSTALL="nova-api").stdout.strip() == path
-
-
-def test_recipe_digest_covers_the_node_recipe_it_reuses():
-    assert set(o.AMPHORA_RECIPE) >= {"build-node-image.sh", "customize-node.sh",
-                                     "build-amphora-image.sh", "customize-amphora.sh"}
-    assert len(o.amphora_recipe_digest()) == 16

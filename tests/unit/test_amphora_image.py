@@ -1,0 +1,81 @@
+"""The amphora image's pure parts: its recipe keys its cache apart from the node image's,
+the node path keeps the build key, and the copy's command line pins the node's host key."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from components.openstack import amphora_image as a
+
+
+def print_path(script: str, home, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(a.RECIPE.path.parent / script), "--print-path"],
+                          capture_output=True, text=True,
+                          env={**os.environ, "OPENSTACK_LAB_HOME": str(home), **env})
+
+
+def test_amphora_image_has_its_own_cache_key(tmp_path):
+    node = print_path("build-node-image.sh", tmp_path)
+    amphora = print_path(a.RECIPE.entry, tmp_path)
+    assert amphora.returncode == 1, amphora.stderr  # not built in this home
+    path = amphora.stdout.strip()
+    assert path.startswith(f"{tmp_path}/images/debian-13-amphora-") and path.endswith(".qcow2")
+    assert node.stdout.strip().startswith(f"{tmp_path}/images/debian-13-node-")
+    # Same inputs, same key; a different size, another image.
+    assert print_path(a.RECIPE.entry, tmp_path).stdout.strip() == path
+    bigger = print_path(a.RECIPE.entry, tmp_path, AMPHORA_IMAGE_SIZE="3G")
+    assert bigger.stdout.strip() != path
+    # The node recipe's OpenStack preinstall never reaches the amphora.
+    assert print_path(a.RECIPE.entry, tmp_path,
+                      NODE_IMAGE_PREINSTALL="nova-api").stdout.strip() == path
+
+
+def test_recipe_digest_covers_the_node_recipe_it_reuses():
+    assert set(a.RECIPE.sources) >= {"build-node-image.sh", "customize-node.sh",
+                                     "build-amphora-image.sh", "customize-amphora.sh"}
+    assert len(a.RECIPE.digest()) == 16
+
+
+def test_remote_image_path_keeps_the_build_key():
+    local = "/root/.openstack-lab/images/debian-13-amphora-0123456789ab.qcow2\n"
+    assert a.remote_image_path(local) == \
+        f"{a.REMOTE_IMAGE_DIR}/debian-13-amphora-0123456789ab.qcow2"
+
+
+NODE = a.Hop("debian", "10.0.2.11", 22, "ssh-ed25519 AAAAnode root@controller\n")
+
+
+def test_the_copy_pins_the_node_key_without_its_comment():
+    assert NODE.known_hosts_line == "10.0.2.11 ssh-ed25519 AAAAnode"
+    assert a.copy_command("/img/x.qcow2", "/var/tmp/x.qcow2", NODE) == (
+        "scripts/image/copy-to-node.sh '/img/x.qcow2' 'debian@10.0.2.11' '/var/tmp/x.qcow2' "
+        "'10.0.2.11 ssh-ed25519 AAAAnode'")
+
+
+def test_the_copy_through_a_jump_host_pins_its_key_at_its_port():
+    metal = a.Hop("lab", "lab.example.org", 2222, "ssh-ed25519 AAAAmetal")
+    command = a.copy_command("/img/x.qcow2", "/var/tmp/x.qcow2", NODE, metal)
+    assert command.endswith(" 'lab@[lab.example.org]:2222' '[lab.example.org]:2222 "
+                            "ssh-ed25519 AAAAmetal'")
+    gcp = a.Hop("debian", "203.0.113.10", 22, "ssh-ed25519 AAAAnet root@network")
+    assert a.copy_command("/i", "/r", NODE, gcp).endswith(
+        " 'debian@203.0.113.10' '203.0.113.10 ssh-ed25519 AAAAnet'")
+
+
+@pytest.mark.parametrize("field, hop", [
+    ("node", a.Hop("debian", "10.0.2.11", 22, "ssh-ed25519 AAAA'x")),
+    ("jump host", a.Hop("lab", "host\nProxyCommand evil", 22, "ssh-ed25519 AAAA")),
+])
+def test_the_copy_refuses_what_would_leave_its_quotes(field, hop):
+    node, jump = (hop, None) if field == "node" else (NODE, hop)
+    with pytest.raises(ValueError, match=f"amphora image copy: {field}"):
+        a.copy_command("/i", "/r", node, jump)
+
+
+def test_the_keys_on_stdin_are_the_nodes_then_the_jump_hosts():
+    assert a.keys_on_stdin("NODE KEY\n") == "NODE KEY\n"  # as it is: the local lab's stdin
+    assert a.keys_on_stdin("NODE KEY", "JUMP KEY\n") == "NODE KEY\nJUMP KEY\n"
+    assert a.keys_on_stdin("NODE KEY\n", "JUMP KEY\n") == "NODE KEY\nJUMP KEY\n"
