@@ -330,6 +330,12 @@ def test_cinder_conf(install):
             assert cfg["lvm"]["volume_group"] == "cinder-volumes"
         else:
             assert "lvm" not in cfg.sections(), step.name
+    # tgt would hold LIO's port 3260, and cinder-volume.service Wants= it: only a mask
+    # keeps a cinder-volume start from starting it again (seen on the lab).
+    volume_steps = [s for name, s in install.steps.items() if "cinder-volume" in name]
+    assert volume_steps
+    for step in volume_steps:
+        assert "systemctl mask --now tgt" in step.body, step.name
 
 
 def test_horizon_settings_keep_cookies_to_tls_and_the_step_installs_its_plugins(install):

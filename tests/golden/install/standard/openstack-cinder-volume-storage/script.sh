@@ -146,11 +146,13 @@ install_bundle
 pvs /dev/vdb >/dev/null 2>&1 || pvcreate /dev/vdb
 vgs cinder-volumes >/dev/null 2>&1 || vgcreate cinder-volumes /dev/vdb
 # The iSCSI target is LIO (cinder.conf): tgt, which cinder-volume's package pulls in,
-# must not hold port 3260.
-if systemctl is-enabled --quiet tgt 2>/dev/null || systemctl is-active --quiet tgt; then
-  systemctl disable --now tgt
+# must not hold port 3260. Masked, not only disabled: cinder-volume.service Wants= it, so
+# each cinder-volume start would start it again.
+if [ "$(systemctl is-enabled tgt 2>/dev/null || true)" != masked ] || systemctl is-active --quiet tgt; then
+  systemctl disable --now tgt 2>/dev/null || true
+  systemctl mask --now tgt
   rm -f /etc/tgt/conf.d/cinder.conf
-  echo "tgt: disabled (LIO exports the volumes)"
+  echo "tgt: masked (LIO exports the volumes)"
 fi
 # cinder-rtstool, as rootwrap finds it, is ours: the package's own, plus emulate_tpu on
 # every new backstore (osl-cinder-rtstool). Diverted, so a package upgrade keeps it.
