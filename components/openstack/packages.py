@@ -1,4 +1,4 @@
-"""Which Debian packages each role needs. One apt run per node installs them all (under TCG
+"""Which Debian packages each role needs (the services' specs say, registry.py). One apt run per node installs them all (under TCG
 a dpkg run costs minutes of trigger processing, so one run beats one per service)."""
 
 from __future__ import annotations
@@ -6,30 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from types import SimpleNamespace
 
+from components.openstack import registry
 from components.render import render
 
 COMMON = ("chrony", "crudini", "curl", "python3-openstackclient")
 
-BY_ROLE: dict[str, tuple[str, ...]] = {
-    "controller": (
-        "mariadb-server", "python3-pymysql", "rabbitmq-server", "memcached", "python3-memcache",
-        "keystone", "glance", "placement-api", "python3-osc-placement",
-        "nova-api", "nova-conductor", "nova-scheduler", "nova-consoleproxy",
-        "neutron-api", "neutron-rpc-server", "neutron-periodic-workers",
-        "cinder-api", "cinder-scheduler", "python3-cinderclient",
-        "octavia-api", "python3-octaviaclient", "openstack-dashboard-apache",
-    ),
-    "network": (
-        "openvswitch-switch", "neutron-openvswitch-agent", "neutron-l3-agent",
-        "neutron-dhcp-agent", "neutron-metadata-agent",
-        "octavia-worker", "octavia-health-manager", "octavia-housekeeping", "nginx",
-    ),
-    "compute": (
-        "nova-compute", "nova-compute-qemu", "openvswitch-switch",
-        "neutron-openvswitch-agent", "open-iscsi",
-    ),
-    "storage": ("cinder-volume", "lvm2", "thin-provisioning-tools", "tgt", "open-iscsi"),
-}
+# Each role's packages, from the services' specs (registry.py).
+BY_ROLE: dict[str, tuple[str, ...]] = registry.packages_by_role(registry.SERVICES)
 
 # The controller hosts the cache for the others; it never uses it itself (a controller
 # whose apt goes through its own not-yet-installed cache cannot install anything).
