@@ -54,7 +54,7 @@ class NodeBase(Service):
         cloud = self.args.facts
         tunnel = node.addresses.get("underlay", node.addresses["management"])
         files = [ConfigFile("/etc/openstack-lab/preseed.txt",
-                            render("base/preseed.txt.j2", cloud=cloud, tunnel_ip=tunnel))]
+                            packages.preseed(cloud, tunnel, self.args.services))]
         if proxy:
             files.append(ConfigFile("/etc/apt/apt.conf.d/01openstack-lab-proxy",
                                     render("base/apt-proxy.conf.j2", cloud=cloud, port=port)))

@@ -3,10 +3,11 @@ a dpkg run costs minutes of trigger processing, so one run beats one per service
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from types import SimpleNamespace
 
 from components.openstack import registry
+from components.openstack.spec import ServiceSpec
 from components.render import render
 
 COMMON = ("chrony", "crudini", "curl", "python3-openstackclient")
@@ -37,8 +38,14 @@ def foreign_to(roles: Iterable[str]) -> list[str]:
     return sorted(set(all_roles()) - set(for_roles(roles)))
 
 
+def preseed(cloud: object, tunnel_ip: str, services: Sequence[ServiceSpec]) -> str:
+    """/etc/openstack-lab/preseed.txt: every service's debconf answers,
+    templates/<service>/preseed.txt.j2 (a service without packages to tame has none)."""
+    return render("base/preseed.txt.j2", cloud=cloud, tunnel_ip=tunnel_ip,
+                  services=[s.name for s in services])
+
+
 def image_preseed() -> str:
     """The install step's preseeds for an image shared by all nodes: node-specific answers
     get neutral values (the install step re-preseeds and writes whole config files)."""
-    return render("base/preseed.txt.j2", cloud=SimpleNamespace(controller="controller"),
-                  tunnel_ip="127.0.0.1")
+    return preseed(SimpleNamespace(controller="controller"), "127.0.0.1", registry.SERVICES)

@@ -128,3 +128,12 @@ def test_specs_refuse_unknown_roles_and_report_kinds():
         ServiceSpec("x", object, packages={"gpu": ("p",)})
     with pytest.raises(ValueError, match="kind 'image'"):
         Report("image", "x-api", "controller")
+
+
+def test_the_node_image_gets_the_same_preseeds():
+    """Gathered from templates/<service>/preseed.txt.j2 now; the image's digest is the
+    same only with the same text."""
+    text = packages.image_preseed()
+    assert text.startswith("# Every automatic action of the Debian OpenStack packages off")
+    assert text.count("\n") == 39 and text.endswith("horizon/use_ssl boolean false\n")
+    assert "overlay-int-ip-address string 127.0.0.1\n" in text
