@@ -1,5 +1,7 @@
-"""Which Debian packages each role needs (the services' specs say, registry.py). One apt run per node installs them all (under TCG
-a dpkg run costs minutes of trigger processing, so one run beats one per service)."""
+"""Which Debian packages each role needs: the services' specs say (registry.py), plus
+COMMON. One apt run per node installs them all (under TCG a dpkg run costs minutes of
+trigger processing, so one run beats one per service). `services` defaults to the
+registry's."""
 
 from __future__ import annotations
 
@@ -7,13 +9,10 @@ from collections.abc import Iterable, Sequence
 from types import SimpleNamespace
 
 from components.openstack import registry
-from components.openstack.spec import ServiceSpec
+from components.openstack.spec import ROLES, ServiceSpec
 from components.render import render
 
 COMMON = ("chrony", "crudini", "curl", "python3-openstackclient")
-
-# Each role's packages, from the services' specs (registry.py).
-BY_ROLE: dict[str, tuple[str, ...]] = registry.packages_by_role(registry.SERVICES)
 
 # The controller hosts the cache for the others; it never uses it itself (a controller
 # whose apt goes through its own not-yet-installed cache cannot install anything).
@@ -21,21 +20,25 @@ CACHE = "apt-cacher-ng"
 CACHE_PORT = 3142
 
 
-def for_roles(roles: Iterable[str]) -> list[str]:
+Services = Sequence[ServiceSpec] | None
+
+
+def for_roles(roles: Iterable[str], services: Services = None) -> list[str]:
+    by_role = registry.packages_by_role(registry.SERVICES if services is None else services)
     wanted = set(COMMON)
     for role in roles:
-        wanted.update(BY_ROLE[role])
+        wanted.update(by_role[role])
     return sorted(wanted)
 
 
-def all_roles() -> list[str]:
+def all_roles(services: Services = None) -> list[str]:
     """What an image for any node needs (the offline node image preinstalls these)."""
-    return for_roles(BY_ROLE)
+    return for_roles(ROLES, services)
 
 
-def foreign_to(roles: Iterable[str]) -> list[str]:
+def foreign_to(roles: Iterable[str], services: Services = None) -> list[str]:
     """Packages the shared image carries that a node with these roles does not run."""
-    return sorted(set(all_roles()) - set(for_roles(roles)))
+    return sorted(set(all_roles(services)) - set(for_roles(roles, services)))
 
 
 def preseed(cloud: object, tunnel_ip: str, services: Sequence[ServiceSpec]) -> str:

@@ -82,9 +82,10 @@ def test_generated_secrets_are_the_ones_a_converged_lab_has():
 
 
 def test_packages_per_role_are_the_ones_the_node_image_was_built_with():
-    assert packages.BY_ROLE == registry.packages_by_role(registry.SERVICES)
-    assert {role: sorted(p) for role, p in packages.BY_ROLE.items()} == \
+    by_role = registry.packages_by_role(registry.SERVICES)
+    assert {role: sorted(p) for role, p in by_role.items()} == \
         {role: sorted(p) for role, p in OLD_BY_ROLE.items()}
+    assert packages.all_roles() == sorted({*packages.COMMON, *sum(OLD_BY_ROLE.values(), ())})
 
 
 def test_proxied_ports_keep_the_nginx_site_order():
