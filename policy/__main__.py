@@ -3,8 +3,15 @@
 Every policy is mandatory: a violation fails `preview` and `up`.
 """
 
-import guardrails  # this directory is sys.path[0] when the pack runs as `python policy`
-from pulumi_policy import EnforcementLevel, PolicyPack
+import sys
+from pathlib import Path
+
+# This directory is sys.path[0] when the pack runs as `python policy`; the repository's
+# root gives the guardrails the services' ports (components/openstack/registry.py).
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
+
+import guardrails  # noqa: E402
+from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
 
 guardrails.install_secret_keeping()
 

@@ -21,14 +21,14 @@ from pulumi_policy import deserialize as _deserialize
 from pulumi_policy import policy as _policy_module
 from pulumi_policy.proxy import UnknownValueError, _is_unknown
 
+from components.openstack import registry
+
 # Never reachable from the whole internet: SSH, the public TLS endpoint (APIs + Horizon),
-# every OpenStack API, and what sits behind them. The operator's CIDR is the way in.
-ADMIN_PORTS: dict[int, str] = {
-    22: "SSH", 443: "TLS proxy (APIs, Horizon)", 3260: "iSCSI", 3306: "MariaDB",
-    5000: "Keystone", 5672: "RabbitMQ", 6080: "noVNC", 8774: "Nova", 8775: "Nova metadata",
-    8776: "Cinder", 8778: "Placement", 9292: "Glance", 9696: "Neutron", 9876: "Octavia",
-    11211: "memcached", 16509: "libvirtd",
-}
+# every OpenStack API, and what sits behind them: every port a service's spec names
+# (components/openstack/registry.py), and the nodes' own. The operator's CIDR is the way in.
+NODE_PORTS: dict[int, str] = {22: "SSH", 16509: "libvirtd"}
+ADMIN_PORTS: dict[int, str] = dict(sorted({
+    **NODE_PORTS, **registry.admin_ports(registry.SERVICES)}.items()))
 WORLD = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
 # GCP nested virtualization needs Intel Haswell or later: the N1 and N2 families (not E2,
 # not the AMD N2D). Same list as components/config.py (a test keeps them equal).

@@ -20,6 +20,7 @@ class NodeBase(Service):
         cloud = args.facts
         ctl = args.controller()
         port = packages.CACHE_PORT
+        services = args.services
         cache = self.step("apt-cache", ctl, "base/apt-cache.sh.j2",
                           context={"package": packages.CACHE, "port": port},
                           files=lambda _: [ConfigFile(
@@ -32,7 +33,8 @@ class NodeBase(Service):
             files = self._node_files(node, proxy, port)
             self.packages[node.name] = self.step(
                 f"packages-{node.name}", node, "base/packages.sh.j2",
-                context={"packages": packages.for_roles(node.roles), "proxy": proxy},
+                context={"packages": packages.for_roles(node.roles, services),
+                         "proxy": proxy},
                 files=lambda _, f=files: f, after=[cache] if proxy else [])
             chrony = render("base/chrony.conf.j2", cloud=cloud, server=not proxy,
                             management_cidr=management_cidr)
@@ -45,8 +47,8 @@ class NodeBase(Service):
             # adding or changing it never re-runs the install.
             self.step(
                 f"foreign-services-{node.name}", node, "base/foreign-services.sh.j2",
-                context={"foreign": packages.foreign_to(node.roles),
-                         "own": packages.for_roles(node.roles)},
+                context={"foreign": packages.foreign_to(node.roles, services),
+                         "own": packages.for_roles(node.roles, services)},
                 after=[self.packages[node.name]])
         self.finish()
 
@@ -54,7 +56,7 @@ class NodeBase(Service):
         cloud = self.args.facts
         tunnel = node.addresses.get("underlay", node.addresses["management"])
         files = [ConfigFile("/etc/openstack-lab/preseed.txt",
-                            render("base/preseed.txt.j2", cloud=cloud, tunnel_ip=tunnel))]
+                            packages.preseed(cloud, tunnel, self.args.services))]
         if proxy:
             files.append(ConfigFile("/etc/apt/apt.conf.d/01openstack-lab-proxy",
                                     render("base/apt-proxy.conf.j2", cloud=cloud, port=port)))

@@ -8,9 +8,11 @@ from collections.abc import Mapping
 
 import pulumi
 
+from components.openstack import keystone, rabbitmq
 from components.openstack.keystone import database_url
 from components.openstack.rabbitmq import transport_url
-from components.openstack.service import CatalogEntry, Service, ServiceArgs, uwsgi_default
+from components.openstack.service import Service, ServiceArgs, uwsgi_default
+from components.openstack.spec import CatalogEntry, Port, Report, ServiceSpec
 from components.openstack.step import ConfigFile, InstallNode, Step
 from components.render import render
 
@@ -35,22 +37,20 @@ class Cinder(Service):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("Cinder", name, args, opts)
         ctl = args.controller()
-        register = self.register("cinder", [CatalogEntry("cinderv3", "volumev3",
-                                                         "OpenStack Block Storage", PORT,
-                                                         "/v3/%(project_id)s")])
+        register = keystone.register(self)
         api = self.step("api", ctl, "cinder/api.sh.j2", context={"port": PORT},
                         secrets=SECRETS, files=lambda s: self._files(s, ctl),
-                        after=[register], depends_on=[args.after["rabbitmq"].command])
+                        after=[register], depends_on=args.after.running(rabbitmq.SPEC))
         initiators = [self.step(f"initiator-{n.name}", n, "cinder/initiator.sh.j2",
                                 files=lambda _, n=n: [ConfigFile(
                                     "/etc/iscsi/initiatorname.iscsi",
                                     f"InitiatorName={initiator_name(n.name)}\n", mode="0600")],
-                                after=[args.after[f"packages-{n.name}"]])
+                                after=[args.after.packages_on(n)])
                       for n in args.nodes if n.has("compute") or n.has("storage")]
         volumes = [self.step(f"volume-{n.name}", n, "cinder/volume.sh.j2",
                              context={"vg": VOLUME_GROUP, "device": LVM_DEVICE},
                              secrets=SECRETS, files=lambda s, n=n: self._files(s, n),
-                             after=[args.after[f"packages-{n.name}"]],
+                             after=[args.after.packages_on(n)],
                              depends_on=[api.command, *[i.command for i in initiators]])
                    for n in args.with_role("storage")]
         self.ready = self.step("verify", ctl, "cinder/verify.sh.j2",
@@ -77,3 +77,17 @@ class Cinder(Service):
                            render("cinder/osl-cinder-rtstool.py.j2"), mode="0755"),
             ]
         return files
+
+
+SPEC = ServiceSpec(
+    "cinder", Cinder, needs=(keystone.SPEC, rabbitmq.SPEC),
+    ports=(Port("cinder", PORT, "Cinder", proxied=True), Port("iscsi", 3260, "iSCSI")),
+    catalog=(CatalogEntry("cinderv3", "volumev3", "OpenStack Block Storage", PORT,
+                          "/v3/%(project_id)s"),),
+    database=True, service_user=True,
+    packages={"controller": ("cinder-api", "cinder-scheduler", "python3-cinderclient"),
+              "compute": ("open-iscsi",),
+              "storage": ("cinder-volume", "lvm2", "thin-provisioning-tools", "tgt",
+                          "open-iscsi")},
+    reports=(Report("volume", "cinder-scheduler", "controller"),
+             Report("volume", "cinder-volume", "storage")))

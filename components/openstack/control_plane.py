@@ -9,23 +9,14 @@ from dataclasses import dataclass, field
 import pulumi
 
 from components.ini_overrides import IniOverrides
+from components.openstack import octavia, registry, tls_endpoint
 from components.openstack.base import NodeBase
-from components.openstack.cinder import Cinder
-from components.openstack.glance import Glance
-from components.openstack.horizon import Horizon
-from components.openstack.keystone import Keystone
-from components.openstack.mariadb import MariaDb
-from components.openstack.memcached import Memcached
-from components.openstack.neutron import EXTERNAL_NETWORK, Neutron
-from components.openstack.nova import Nova
-from components.openstack.octavia import Octavia
-from components.openstack.placement import Placement
-from components.openstack.rabbitmq import RabbitMq
+from components.openstack.neutron import EXTERNAL_NETWORK
 from components.openstack.secrets import OpenStackSecrets
-from components.openstack.service import CloudFacts, ServiceArgs
+from components.openstack.service import CloudFacts, Service, ServiceArgs, Upstream
 from components.openstack.smoke import SmokeCheck
+from components.openstack.spec import ServiceSpec
 from components.openstack.step import InstallNode, Step
-from components.openstack.tls_endpoint import TlsEndpoint
 from components.patience import Patience
 
 
@@ -35,48 +26,45 @@ class ControlPlaneArgs:
     nodes: Sequence[InstallNode]
     management_cidr: str
     overrides: IniOverrides = field(default_factory=IniOverrides)  # settings.overrides
+    # The services, in build order (registry.py).
+    services: Sequence[ServiceSpec] = field(default_factory=lambda: registry.SERVICES)
 
 
 class OpenStackControlPlane(pulumi.ComponentResource):
+    """The node base, then every service of `args.services` in that order, each given the
+    `ready` steps of the services its spec needs; last the smoke check."""
+
     def __init__(self, name: str, args: ControlPlaneArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("openstacklab:openstack:OpenStackControlPlane", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        services = registry.build_order(args.services)
         self.facts = args.facts
-        self.secrets = OpenStackSecrets(f"{name}-secrets", child)
-        after: dict[str, Step] = {}
+        self.secrets = OpenStackSecrets(f"{name}-secrets", registry.secret_lengths(services),
+                                        child)
 
-        def service_args() -> ServiceArgs:
-            return ServiceArgs(args.facts, self.secrets, args.nodes, dict(after),
-                               args.overrides)
+        def service_args(after: Upstream, spec: ServiceSpec | None = None) -> ServiceArgs:
+            return ServiceArgs(args.facts, self.secrets, args.nodes, after, args.overrides,
+                               spec, services)
 
-        base = NodeBase(f"{name}-base", service_args(), args.management_cidr, child)
-        for node, step in base.packages.items():
-            after[f"packages-{node}"] = step
-        after["packages"] = base.packages[service_args().controller().name]
-        after["mariadb"] = MariaDb(f"{name}-mariadb", service_args(), child).ready
-        after["rabbitmq"] = RabbitMq(f"{name}-rabbitmq", service_args(), child).ready
-        after["memcached"] = Memcached(f"{name}-memcached", service_args(), child).ready
-        after["keystone"] = Keystone(f"{name}-keystone", service_args(), child).ready
-        self.tls = TlsEndpoint(f"{name}-tls", service_args(), child)
-        after["tls"] = self.tls.ready
-        after["glance"] = Glance(f"{name}-glance", service_args(), child).ready
-        after["placement"] = Placement(f"{name}-placement", service_args(), child).ready
-        after["nova"] = Nova(f"{name}-nova", service_args(), child).ready
-        after["neutron"] = Neutron(f"{name}-neutron", service_args(), child).ready
-        after["cinder"] = Cinder(f"{name}-cinder", service_args(), child).ready
-        self.octavia = Octavia(f"{name}-octavia", service_args(), child)
-        after["octavia"] = self.octavia.ready
-        after["horizon"] = Horizon(f"{name}-horizon", service_args(), child).ready
-        for node, step in base.time.items():
-            after[f"time-{node}"] = step
-        smoke_args = ServiceArgs(args.facts, self.secrets, args.nodes,
-                                 {k: v for k, v in after.items()
-                                  if k in ("nova", "neutron", "cinder", "horizon", "glance", "tls",
-                                           "octavia")
-                                  or k.startswith("time-")}, args.overrides)
-        self.smoke = SmokeCheck(f"{name}-smoke", smoke_args, amphora=self.octavia.amphora,
-                                opts=child)
+        base = NodeBase(f"{name}-base", service_args(Upstream()), args.management_cidr,
+                        child)
+        ready: dict[ServiceSpec, Step] = {}
+        self.services: dict[ServiceSpec, Service] = {}
+
+        def upstream(specs: Sequence[ServiceSpec]) -> Upstream:
+            return Upstream(base.packages, base.time, {s: ready[s] for s in specs})
+
+        for spec in services:
+            built = spec.component(f"{name}-{spec.name}",
+                                   service_args(upstream(spec.needs), spec), child)
+            self.services[spec] = built
+            ready[spec] = built.ready
+        self.tls = self.services[tls_endpoint.SPEC]
+        self.octavia = self.services[octavia.SPEC]
+        self.smoke = SmokeCheck(f"{name}-smoke",
+                                service_args(upstream([s for s in services if s.smoke])),
+                                amphora=self.octavia.amphora, opts=child)
         self.external_network = EXTERNAL_NETWORK
         self.register_outputs({"smoke": self.smoke.check.command.stdout,
                                "ca_cert": self.tls.ca_cert_pem})

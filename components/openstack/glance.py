@@ -6,8 +6,10 @@ from collections.abc import Mapping
 
 import pulumi
 
+from components.openstack import keystone
 from components.openstack.keystone import database_url
-from components.openstack.service import CatalogEntry, Service, ServiceArgs
+from components.openstack.service import Service, ServiceArgs
+from components.openstack.spec import CatalogEntry, Port, ServiceSpec
 from components.openstack.step import ConfigFile, Step
 
 PORT = 9292
@@ -28,10 +30,16 @@ class Glance(Service):
                                                    cloud.controller),
                              password=s["user-glance"])]
 
-        register = self.register("glance", [CatalogEntry("glance", "image", "OpenStack Image",
-                                                         PORT)])
+        register = keystone.register(self)
         self.ready = self.step("setup", args.controller(), "glance/setup.sh.j2",
                                context={"port": PORT, "config": CONFIG},
                                secrets=["db-glance", "user-glance"], files=files,
                                after=[register])
         self.finish()
+
+
+SPEC = ServiceSpec(
+    "glance", Glance, needs=(keystone.SPEC,),
+    ports=(Port("glance", PORT, "Glance", proxied=True),),
+    catalog=(CatalogEntry("glance", "image", "OpenStack Image", PORT),),
+    database=True, service_user=True, packages={"controller": ("glance",)})

@@ -7,7 +7,9 @@ from collections.abc import Mapping
 
 import pulumi
 
+from components.openstack import keystone, memcached
 from components.openstack.service import Service, ServiceArgs, config_file
+from components.openstack.spec import ServiceSpec
 from components.openstack.step import ConfigFile, Step
 from components.render import render
 
@@ -40,6 +42,12 @@ class Horizon(Service):
                                context={"settings": SETTINGS, "apache_conf": APACHE_CONF,
                                         "plugins": PLUGINS, "plugin_stamp": PLUGIN_STAMP},
                                secrets=["horizon-secret-key"], files=files,
-                               after=[args.after["keystone"]],
-                               depends_on=[args.after["memcached"].command])
+                               after=[args.after.ready(keystone.SPEC)],
+                               depends_on=args.after.running(memcached.SPEC))
         self.finish()
+
+
+SPEC = ServiceSpec(
+    "horizon", Horizon, needs=(keystone.SPEC, memcached.SPEC),
+    secrets={"horizon-secret-key": 48},
+    packages={"controller": ("openstack-dashboard-apache",)})

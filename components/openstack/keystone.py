@@ -7,7 +7,9 @@ from collections.abc import Mapping
 
 import pulumi
 
+from components.openstack import mariadb, memcached
 from components.openstack.service import Service, ServiceArgs, uwsgi_default
+from components.openstack.spec import Port, ServiceSpec
 from components.openstack.step import ConfigFile, Step
 from components.render import render
 
@@ -45,9 +47,28 @@ class Keystone(Service):
 
         setup = self.step("setup", args.controller(), "keystone/setup.sh.j2",
                           context={"port": PORT}, secrets=["admin", "db-keystone"],
-                          files=files, after=[args.after["packages"]],
-                          depends_on=[args.after["mariadb"].command,
-                                      args.after["memcached"].command])
+                          files=files, after=[args.after.packages_on(args.controller())],
+                          depends_on=args.after.running(mariadb.SPEC, memcached.SPEC))
         self.ready = self.step("register", args.controller(), "keystone/register.sh.j2",
                                after=[setup])
         self.finish()
+
+
+def register(service: Service) -> Step:
+    """`service`'s Keystone user and catalog entries (shared template), and the roles its
+    API policy knows beyond Keystone's defaults, all from its spec."""
+    spec = service.args.spec
+    assert spec is not None, "a registering service is built from its spec"
+    user = spec.name if spec.service_user else None
+    return service.step("register", service.args.controller(), "lib/register.sh.j2",
+                        context={"user": user, "entries": list(spec.catalog),
+                                 "roles": list(spec.roles)},
+                        secrets=[f"user-{user}"] if user else [],
+                        after=[service.args.after.ready(SPEC)])
+
+
+SPEC = ServiceSpec(
+    "keystone", Keystone, needs=(mariadb.SPEC, memcached.SPEC),
+    ports=(Port("keystone", PORT, "Keystone", proxied=True),),
+    secrets={"admin": 24, "demo": 24}, database=True,
+    packages={"controller": ("keystone",)}, smoke=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 
 from components.openstack.service import Service, ServiceArgs
+from components.openstack.spec import Port, ServiceSpec
 from components.openstack.step import ConfigFile, Step
 from components.render import render
 
@@ -21,5 +22,9 @@ class MariaDb(Service):
         cnf = render("mariadb/99-openstack.cnf.j2", cloud=args.facts)
         self.ready = self.step("setup", ctl, "mariadb/setup.sh.j2", context={"config": CONFIG},
                                files=lambda _: [ConfigFile(CONFIG, cnf)],
-                               after=[args.after["packages"]])
+                               after=[args.after.packages_on(args.controller())])
         self.finish()
+
+
+SPEC = ServiceSpec("mariadb", MariaDb, ports=(Port("mariadb", 3306, "MariaDB"),),
+                   packages={"controller": ("mariadb-server", "python3-pymysql")}, smoke=False)

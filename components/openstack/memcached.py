@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 
 from components.openstack.service import Service, ServiceArgs
+from components.openstack.spec import Port, ServiceSpec
 from components.openstack.step import ConfigFile, Step
 from components.render import render
 
@@ -21,5 +22,9 @@ class Memcached(Service):
         self.ready = self.step("setup", args.controller(), "memcached/setup.sh.j2",
                                context={"config": CONFIG},
                                files=lambda _: [ConfigFile(CONFIG, conf)],
-                               after=[args.after["packages"]])
+                               after=[args.after.packages_on(args.controller())])
         self.finish()
+
+
+SPEC = ServiceSpec("memcached", Memcached, ports=(Port("memcached", 11211, "memcached"),),
+                   packages={"controller": ("memcached", "python3-memcache")}, smoke=False)

@@ -9,9 +9,11 @@ from collections.abc import Mapping
 
 import pulumi
 
+from components.openstack import keystone, rabbitmq
 from components.openstack.keystone import database_url
 from components.openstack.rabbitmq import transport_url
-from components.openstack.service import CatalogEntry, Service, ServiceArgs, uwsgi_default
+from components.openstack.service import Service, ServiceArgs, uwsgi_default
+from components.openstack.spec import CatalogEntry, Port, Report, ServiceSpec
 from components.openstack.step import ConfigFile, InstallNode, Step
 
 PORT = 9696
@@ -36,13 +38,12 @@ class Neutron(Service):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("Neutron", name, args, opts)
         ctl = args.controller()
-        register = self.register("neutron", [CatalogEntry("neutron", "network",
-                                                          "OpenStack Networking", PORT)])
+        register = keystone.register(self)
         server = self.step("server", ctl, "neutron/server.sh.j2",
                            context={"port": PORT, "units": SERVER_UNITS, "ml2": ML2,
                                     "defaults": f"/etc/default/{API_DEFAULTS}"},
                            secrets=SECRETS, files=lambda s: self._files(s, ctl, server=True),
-                           after=[register], depends_on=[args.after["rabbitmq"].command])
+                           after=[register], depends_on=args.after.running(rabbitmq.SPEC))
         self.agents = {}
         for node in args.nodes:
             if not (node.has("network") or node.has("compute")):
@@ -52,7 +53,7 @@ class Neutron(Service):
                 context={"network": node.has("network"), "agents": NETWORK_AGENTS,
                          "bridge": EXTERNAL_BRIDGE, "nic": EXTERNAL_NIC, "ovs_agent": OVS_AGENT},
                 secrets=SECRETS, files=lambda s, n=node: self._files(s, n, server=False),
-                after=[args.after[f"packages-{node.name}"]], depends_on=[server.command])
+                after=[args.after.packages_on(node)], depends_on=[server.command])
         self.ready = self.step(
             "external", ctl, "neutron/external.sh.j2",
             context={"network": EXTERNAL_NETWORK, "physnet": PHYSNET,
@@ -86,3 +87,16 @@ class Neutron(Service):
                              "neutron/metadata_agent.ini.j2", "neutron",
                              metadata_secret=s["metadata-proxy"], **conf)]
         return files
+
+
+SPEC = ServiceSpec(
+    "neutron", Neutron, needs=(keystone.SPEC, rabbitmq.SPEC),
+    ports=(Port("neutron", PORT, "Neutron", proxied=True),),
+    catalog=(CatalogEntry("neutron", "network", "OpenStack Networking", PORT),),
+    database=True, service_user=True,
+    packages={"controller": SERVER_UNITS,
+              "network": ("openvswitch-switch", "neutron-openvswitch-agent", *NETWORK_AGENTS),
+              "compute": ("openvswitch-switch", "neutron-openvswitch-agent")},
+    reports=(Report("network", "neutron-openvswitch-agent", "compute"),
+             *(Report("network", f"neutron-{a}-agent", "network")
+               for a in ("openvswitch", "l3", "dhcp", "metadata"))))

@@ -8,9 +8,11 @@ from collections.abc import Mapping
 
 import pulumi
 
+from components.openstack import glance, keystone, placement, rabbitmq
 from components.openstack.keystone import database_url
 from components.openstack.rabbitmq import transport_url
-from components.openstack.service import CatalogEntry, Service, ServiceArgs, uwsgi_default
+from components.openstack.service import Service, ServiceArgs, uwsgi_default
+from components.openstack.spec import CatalogEntry, Port, Report, ServiceSpec
 from components.openstack.step import ConfigFile, InstallNode, Step
 
 PORT = 8774
@@ -30,19 +32,17 @@ class Nova(Service):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("Nova", name, args, opts)
         ctl = args.controller()
-        register = self.register("nova", [CatalogEntry("nova", "compute", "OpenStack Compute",
-                                                       PORT, "/v2.1")])
+        register = keystone.register(self)
         setup = self.step("setup", ctl, "nova/controller.sh.j2",
                           context={"port": PORT, "config": CONFIG, "units": CONTROLLER_UNITS},
                           secrets=SECRETS, files=lambda s: self._files(s, ctl, "controller"),
                           after=[register],
-                          depends_on=[args.after["placement"].command,
-                                      args.after["glance"].command,
-                                      args.after["rabbitmq"].command])
+                          depends_on=args.after.running(placement.SPEC, glance.SPEC,
+                                                        rabbitmq.SPEC))
         computes = [self.step(f"compute-{node.name}", node, "nova/compute.sh.j2",
                               context={"config": CONFIG}, secrets=SECRETS,
                               files=lambda s, n=node: self._files(s, n, "compute"),
-                              after=[args.after[f"packages-{node.name}"]],
+                              after=[args.after.packages_on(node)],
                               depends_on=[setup.command])
                     for node in args.with_role("compute")]
         self.ready = self.step("discover", ctl, "nova/discover.sh.j2",
@@ -68,3 +68,18 @@ class Nova(Service):
                       uwsgi_default("nova-api-metadata", "/etc/nova/nova-api-metadata-uwsgi.ini",
                                     cloud.controller_ip, METADATA_PORT)]
         return files
+
+
+SPEC = ServiceSpec(
+    "nova", Nova, needs=(keystone.SPEC, placement.SPEC, glance.SPEC, rabbitmq.SPEC),
+    ports=(Port("nova", PORT, "Nova", proxied=True),
+           Port("novnc", NOVNC_PORT, "noVNC", proxied=True),
+           Port("nova-metadata", METADATA_PORT, "Nova metadata")),
+    catalog=(CatalogEntry("nova", "compute", "OpenStack Compute", PORT, "/v2.1"),),
+    secrets={"metadata-proxy": 32}, database=True, service_user=True,
+    packages={"controller": ("nova-api", "nova-conductor", "nova-scheduler",
+                             "nova-consoleproxy"),
+              "compute": ("nova-compute", "nova-compute-qemu")},
+    reports=(Report("compute", "nova-scheduler", "controller"),
+             Report("compute", "nova-conductor", "controller"),
+             Report("compute", "nova-compute", "compute")))

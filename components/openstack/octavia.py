@@ -23,11 +23,12 @@ from dataclasses import dataclass
 import pulumi
 
 from components.keys import CertificateAuthority, IssuedCertificate, SshKeyPair
+from components.openstack import glance, keystone, neutron, nova, rabbitmq
 from components.openstack.amphora_image import AmphoraImage, AmphoraImageArgs
 from components.openstack.keystone import database_url
 from components.openstack.rabbitmq import transport_url
-from components.openstack.service import (CatalogEntry, CloudFacts, Service, ServiceArgs,
-                                          uwsgi_default)
+from components.openstack.service import CloudFacts, Service, ServiceArgs, uwsgi_default
+from components.openstack.spec import CatalogEntry, Port, ServiceSpec
 from components.openstack.step import ConfigFile, InstallNode, Step, secret_file
 from components.render import render
 
@@ -188,22 +189,20 @@ class Octavia(Service):
         self.amphora = {"image_tag": AMPHORA.image_tag, "flavor": AMPHORA.flavor}
         pki, ssh_key = self._keys(name)
 
-        register = self.register("octavia", [CatalogEntry("octavia", "load-balancer",
-                                                          "OpenStack Load Balancing", PORT)],
-                                 roles=LB_ROLES)
+        register = keystone.register(self)
         resources = self.step(
             "resources", ctl, "octavia/resources.sh.j2", inputs=ssh_key.public_key,
             secret_files=[],  # secrets reach the node inside config files only
             files=lambda s, public_key: self._resource_files(s, public_key, network_nodes),
             secrets=["user-octavia"], context={"helper": MGMT_HELPER},
-            after=[register, args.after["neutron"], args.after["nova"]])
+            after=[register, args.after.ready(neutron.SPEC), args.after.ready(nova.SPEC)])
         facts = resources.command.stdout.apply(parse_facts)
         api = self.step(
             "api", ctl, "octavia/api.sh.j2", inputs=facts,
             files=lambda s, f: [self._conf(s, f, ctl), self._uwsgi()], secrets=SECRETS,
             secret_files=["db-octavia"],  # ensure_db
             context={"port": PORT, "config": CONFIG},
-            after=[resources], depends_on=[args.after["rabbitmq"].command])
+            after=[resources], depends_on=args.after.running(rabbitmq.SPEC))
         workers = [self.step(
             f"worker-{node.name}", node, "octavia/worker.sh.j2",
             inputs=pulumi.Output.all(facts, pki, ssh_key.private_key),
@@ -213,8 +212,8 @@ class Octavia(Service):
             context={"units": NODE_UNITS, "config": CONFIG, "certs": CERTS.all(),
                      "device": HM_DEVICE, "hm_unit": HM_UNIT, "hm_script": HM_SCRIPT,
                      "hm_env": HM_ENV, "hm_port": HM_PORT},
-            after=[api, args.after[f"packages-{node.name}"]]) for node in network_nodes]
-        image = self._amphora_image(ctl, after=[register, args.after["glance"]])
+            after=[api, args.after.packages_on(node)]) for node in network_nodes]
+        image = self._amphora_image(ctl, after=[register, args.after.ready(glance.SPEC)])
         self.ready = self.step("verify", ctl, "octavia/verify.sh.j2",
                                context={"hosts": [n.name for n in network_nodes],
                                         "amphora": self.amphora},
@@ -292,3 +291,15 @@ class Octavia(Service):
             files=lambda _s, path: [ConfigFile(IMAGE_ENV, f"IMAGE_FILE={path}\n")],
             context={"tag": AMPHORA.image_tag, "image_env": IMAGE_ENV},
             after=after, depends_on=[image.copy])
+
+
+SPEC = ServiceSpec(
+    "octavia", Octavia,
+    needs=(keystone.SPEC, glance.SPEC, nova.SPEC, neutron.SPEC, rabbitmq.SPEC),
+    ports=(Port("octavia", PORT, "Octavia", proxied=True),),
+    catalog=(CatalogEntry("octavia", "load-balancer", "OpenStack Load Balancing", PORT),),
+    roles=LB_ROLES,
+    secrets={"octavia-heartbeat-key": 32, "octavia-ca-passphrase": 32},
+    database=True, service_user=True,
+    packages={"controller": ("octavia-api", "python3-octaviaclient"),
+              "network": NODE_UNITS})

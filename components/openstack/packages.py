@@ -1,35 +1,18 @@
-"""Which Debian packages each role needs. One apt run per node installs them all (under TCG
-a dpkg run costs minutes of trigger processing, so one run beats one per service)."""
+"""Which Debian packages each role needs: the services' specs say (registry.py), plus
+COMMON. One apt run per node installs them all (under TCG a dpkg run costs minutes of
+trigger processing, so one run beats one per service). `services` defaults to the
+registry's."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from types import SimpleNamespace
 
+from components.openstack import registry
+from components.openstack.spec import ROLES, ServiceSpec
 from components.render import render
 
 COMMON = ("chrony", "crudini", "curl", "python3-openstackclient")
-
-BY_ROLE: dict[str, tuple[str, ...]] = {
-    "controller": (
-        "mariadb-server", "python3-pymysql", "rabbitmq-server", "memcached", "python3-memcache",
-        "keystone", "glance", "placement-api", "python3-osc-placement",
-        "nova-api", "nova-conductor", "nova-scheduler", "nova-consoleproxy",
-        "neutron-api", "neutron-rpc-server", "neutron-periodic-workers",
-        "cinder-api", "cinder-scheduler", "python3-cinderclient",
-        "octavia-api", "python3-octaviaclient", "openstack-dashboard-apache",
-    ),
-    "network": (
-        "openvswitch-switch", "neutron-openvswitch-agent", "neutron-l3-agent",
-        "neutron-dhcp-agent", "neutron-metadata-agent",
-        "octavia-worker", "octavia-health-manager", "octavia-housekeeping", "nginx",
-    ),
-    "compute": (
-        "nova-compute", "nova-compute-qemu", "openvswitch-switch",
-        "neutron-openvswitch-agent", "open-iscsi",
-    ),
-    "storage": ("cinder-volume", "lvm2", "thin-provisioning-tools", "tgt", "open-iscsi"),
-}
 
 # The controller hosts the cache for the others; it never uses it itself (a controller
 # whose apt goes through its own not-yet-installed cache cannot install anything).
@@ -37,25 +20,35 @@ CACHE = "apt-cacher-ng"
 CACHE_PORT = 3142
 
 
-def for_roles(roles: Iterable[str]) -> list[str]:
+Services = Sequence[ServiceSpec] | None
+
+
+def for_roles(roles: Iterable[str], services: Services = None) -> list[str]:
+    by_role = registry.packages_by_role(registry.SERVICES if services is None else services)
     wanted = set(COMMON)
     for role in roles:
-        wanted.update(BY_ROLE[role])
+        wanted.update(by_role[role])
     return sorted(wanted)
 
 
-def all_roles() -> list[str]:
+def all_roles(services: Services = None) -> list[str]:
     """What an image for any node needs (the offline node image preinstalls these)."""
-    return for_roles(BY_ROLE)
+    return for_roles(ROLES, services)
 
 
-def foreign_to(roles: Iterable[str]) -> list[str]:
+def foreign_to(roles: Iterable[str], services: Services = None) -> list[str]:
     """Packages the shared image carries that a node with these roles does not run."""
-    return sorted(set(all_roles()) - set(for_roles(roles)))
+    return sorted(set(all_roles(services)) - set(for_roles(roles, services)))
+
+
+def preseed(cloud: object, tunnel_ip: str, services: Sequence[ServiceSpec]) -> str:
+    """/etc/openstack-lab/preseed.txt: every service's debconf answers,
+    templates/<service>/preseed.txt.j2 (a service without packages to tame has none)."""
+    return render("base/preseed.txt.j2", cloud=cloud, tunnel_ip=tunnel_ip,
+                  services=[s.name for s in services])
 
 
 def image_preseed() -> str:
     """The install step's preseeds for an image shared by all nodes: node-specific answers
     get neutral values (the install step re-preseeds and writes whole config files)."""
-    return render("base/preseed.txt.j2", cloud=SimpleNamespace(controller="controller"),
-                  tunnel_ip="127.0.0.1")
+    return preseed(SimpleNamespace(controller="controller"), "127.0.0.1", registry.SERVICES)

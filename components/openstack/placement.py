@@ -6,8 +6,10 @@ from collections.abc import Mapping
 
 import pulumi
 
+from components.openstack import keystone
 from components.openstack.keystone import database_url
-from components.openstack.service import CatalogEntry, Service, ServiceArgs, uwsgi_default
+from components.openstack.service import Service, ServiceArgs, uwsgi_default
+from components.openstack.spec import CatalogEntry, Port, ServiceSpec
 from components.openstack.step import ConfigFile, Step
 
 PORT = 8778
@@ -31,10 +33,17 @@ class Placement(Service):
                     uwsgi_default("placement-api", "/etc/placement/placement-api-uwsgi.ini",
                                   cloud.controller_ip, PORT)]
 
-        register = self.register("placement", [CatalogEntry("placement", "placement",
-                                                            "Placement API", PORT)])
+        register = keystone.register(self)
         self.ready = self.step("setup", args.controller(), "placement/setup.sh.j2",
                                context={"port": PORT, "config": CONFIG},
                                secrets=["db-placement", "user-placement"], files=files,
                                after=[register])
         self.finish()
+
+
+SPEC = ServiceSpec(
+    "placement", Placement, needs=(keystone.SPEC,),
+    ports=(Port("placement", PORT, "Placement", proxied=True),),
+    catalog=(CatalogEntry("placement", "placement", "Placement API", PORT),),
+    database=True, service_user=True,
+    packages={"controller": ("placement-api", "python3-osc-placement")}, smoke=False)

@@ -9,6 +9,7 @@ import json
 import pulumi
 
 from components.openstack.service import Service, ServiceArgs
+from components.openstack.spec import Port, ServiceSpec
 from components.openstack.step import ConfigFile, Step
 from components.render import render
 
@@ -16,6 +17,7 @@ ENV = "/etc/rabbitmq/rabbitmq-env.conf"
 # rabbitmqctl reads it as the rabbitmq user: root:rabbitmq 0640, like the packages' files.
 DEFINITIONS = "/etc/rabbitmq/openstack-lab-definitions.json"
 USER = "openstack"
+PORT = 5672
 
 
 class RabbitMq(Service):
@@ -31,12 +33,12 @@ class RabbitMq(Service):
                                files=lambda s: [ConfigFile(ENV, env), ConfigFile(
                                    DEFINITIONS, definitions(s["rabbit"]), group="rabbitmq",
                                    mode="0640")],
-                               after=[args.after["packages"]])
+                               after=[args.after.packages_on(args.controller())])
         self.finish()
 
 
 def transport_url(password: str, host: str) -> str:
-    return f"rabbit://{USER}:{password}@{host}:5672/"
+    return f"rabbit://{USER}:{password}@{host}:{PORT}/"
 
 
 def password_hash(password: str) -> str:
@@ -57,3 +59,7 @@ def definitions(password: str) -> str:
         "permissions": [{"user": USER, "vhost": "/", "configure": ".*", "write": ".*",
                          "read": ".*"}],
     }, indent=2, sort_keys=True) + "\n"
+
+
+SPEC = ServiceSpec("rabbitmq", RabbitMq, ports=(Port("rabbitmq", PORT, "RabbitMQ"),), secrets={"rabbit": 32},
+                   packages={"controller": ("rabbitmq-server",)}, smoke=False)

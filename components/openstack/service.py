@@ -11,6 +11,7 @@ import pulumi
 
 from components.ini_overrides import IniOverrides
 from components.openstack.secrets import OpenStackSecrets
+from components.openstack.spec import ServiceSpec
 from components.openstack.step import ConfigFile, InstallNode, Step, secret_file
 from components.patience import TCG, Patience
 from components.render import render
@@ -55,29 +56,49 @@ class CloudFacts:
 
 
 @dataclass(frozen=True)
+class Upstream:
+    """The steps a service can wait for: every node's base steps (NodeBase) and the `ready`
+    step of each service its spec `needs` (asking for another one is an error).
+
+    Two ways to wait, one rule. `after=[step]`: the step builds on that one (packages it
+    uses, the service it configures, Keystone for a registration); that step's digest is
+    among its triggers, so a change there re-runs it. `depends_on=running(spec, ...)`: the
+    service only has to be up first (a database or queue it connects to at run time, an
+    API it calls); order only, a change there re-runs nothing here."""
+
+    packages: Mapping[str, Step] = field(default_factory=dict)  # by node name
+    time: Mapping[str, Step] = field(default_factory=dict)  # by node name
+    services: Mapping[ServiceSpec, Step] = field(default_factory=dict)  # `ready`, by spec
+
+    def packages_on(self, node: InstallNode) -> Step:
+        return self.packages[node.name]
+
+    def ready(self, spec: ServiceSpec) -> Step:
+        if spec not in self.services:
+            raise KeyError(f"{spec.name} is not among the services this one needs "
+                           "(ServiceSpec.needs)")
+        return self.services[spec]
+
+    def running(self, *specs: ServiceSpec) -> list[pulumi.Resource]:
+        return [self.ready(spec).command for spec in specs]
+
+
+@dataclass(frozen=True)
 class ServiceArgs:
     facts: CloudFacts
     secrets: OpenStackSecrets
     nodes: Sequence[InstallNode]
-    after: Mapping[str, Step]  # steps of other services this one builds on, by name
+    after: Upstream = field(default_factory=Upstream)  # what this service builds on
     # The stack's `overrides` (settings), merged into the INI files by `Service.ini`.
     overrides: IniOverrides = field(default_factory=IniOverrides)
+    spec: ServiceSpec | None = None  # the service being built (registry.py)
+    services: Sequence[ServiceSpec] = ()  # every service of the install, in build order
 
     def with_role(self, role: str) -> list[InstallNode]:
         return [n for n in self.nodes if n.has(role)]
 
     def controller(self) -> InstallNode:
         return self.with_role("controller")[0]
-
-
-@dataclass(frozen=True)
-class CatalogEntry:
-    name: str
-    type: str
-    description: str
-    port: int
-    path: str = ""
-
 
 
 class Service(pulumi.ComponentResource):
@@ -117,16 +138,6 @@ class Service(pulumi.ComponentResource):
                     after=after, depends_on=depends_on)
         self.steps[suffix] = step
         return step
-
-    def register(self, user: str | None, entries: Sequence[CatalogEntry],
-                 roles: Sequence[str] = ()) -> Step:
-        """The service's Keystone user and catalog entries (shared template), and the
-        roles its API policy knows beyond Keystone's defaults."""
-        return self.step("register", self.args.controller(), "lib/register.sh.j2",
-                         context={"user": user, "entries": list(entries),
-                                  "roles": list(roles)},
-                         secrets=[f"user-{user}"] if user else [],
-                         after=[self.args.after["keystone"]])
 
     def ini_text(self, path: str, text: str) -> str:
         """`text` of this service's INI file `path` with the stack's overrides for it

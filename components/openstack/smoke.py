@@ -1,4 +1,6 @@
-"""The install's last step: fails `pulumi up` unless the cloud really works."""
+"""The install's last step: fails `pulumi up` unless the cloud really works. It waits
+for the `ready` step of every service whose spec says `smoke` and for every node's time
+sync."""
 
 from __future__ import annotations
 
@@ -6,29 +8,20 @@ from collections.abc import Sequence
 
 import pulumi
 
+from components.openstack.registry import expected_reports
 from components.openstack.service import Service, ServiceArgs
+from components.openstack.spec import ServiceSpec
 from components.openstack.step import ConfigFile, InstallNode, Step
 from components.render import render
 
 STATES_HELPER = "/usr/local/sbin/osl-service-states"
 
 
-def expected_services(nodes: Sequence[InstallNode]) -> dict[str, list[tuple[str, str]]]:
-    """Which binaries must report up on which hosts, from the node roles."""
-    expected: dict[str, list[tuple[str, str]]] = {"compute": [], "network": [], "volume": []}
-    for n in nodes:
-        if n.has("controller"):
-            expected["compute"] += [("nova-scheduler", n.name), ("nova-conductor", n.name)]
-            expected["volume"].append(("cinder-scheduler", n.name))
-        if n.has("compute"):
-            expected["compute"].append(("nova-compute", n.name))
-            expected["network"].append(("neutron-openvswitch-agent", n.name))
-        if n.has("network"):
-            expected["network"] += [(f"neutron-{a}-agent", n.name)
-                                    for a in ("openvswitch", "l3", "dhcp", "metadata")]
-        if n.has("storage"):
-            expected["volume"].append(("cinder-volume", n.name))
-    return expected
+def expected_services(nodes: Sequence[InstallNode],
+                      services: Sequence[ServiceSpec]) -> dict[str, list[tuple[str, str]]]:
+    """Which binaries must report up on which hosts, from the node roles and the services'
+    specs (ServiceSpec.reports)."""
+    return expected_reports(services, [(n.name, n.roles) for n in nodes])
 
 
 class SmokeCheck(Service):
@@ -38,10 +31,12 @@ class SmokeCheck(Service):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("SmokeCheck", name, args, opts)
         self.check = self.step("check", args.controller(), "smoke/check.sh.j2",
-                               context={"expected_services": expected_services(args.nodes),
+                               context={"expected_services": expected_services(
+                                            args.nodes, args.services),
                                         "amphora": amphora, "states": STATES_HELPER},
                                files=lambda _secrets: [ConfigFile(
                                    STATES_HELPER, render("smoke/osl-service-states.py.j2"),
                                    mode="0755")],
-                               after=list(args.after.values()))
+                               after=[*args.after.services.values(),
+                                      *args.after.time.values()])
         self.finish()

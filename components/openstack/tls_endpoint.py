@@ -16,31 +16,24 @@ the admin password in its bundle, like the controller's steps).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 
 from components.keys import CertificateAuthority, IssuedCertificate
-from components.openstack import cinder, glance, keystone, neutron, nova, octavia, placement
+from components.openstack import keystone
 from components.openstack.service import CloudFacts, Service, ServiceArgs
+from components.openstack.spec import Port, ServiceSpec
 from components.openstack.step import ConfigFile, InstallNode, Step, secret_file
 from components.render import render
 
 HORIZON_PORT = 443
 HORIZON_UPSTREAM_PORT = 80
 
-# (service, port): the port is the same on the public and the internal side.
-API_PORTS: tuple[tuple[str, int], ...] = (
-    ("keystone", keystone.PORT),
-    ("glance", glance.PORT),
-    ("placement", placement.PORT),
-    ("nova", nova.PORT),
-    ("novnc", nova.NOVNC_PORT),
-    ("neutron", neutron.PORT),
-    ("cinder", cinder.PORT),
-    ("octavia", octavia.PORT),
-)
+# The APIs' (name, port) come from the services' specs (registry.proxied_ports): the
+# port is the same on the public and the internal side.
+ApiPorts = Sequence[tuple[str, int]]
 
 CERT_DIR = "/etc/nginx/openstack-lab"
 CA_CERT = f"{CERT_DIR}/ca.crt"
@@ -75,23 +68,23 @@ class ProxySite:
     redirects: tuple[tuple[str, str], ...] = ()  # extra proxy_redirect pairs
 
 
-def rewrites(cloud: CloudFacts) -> list[Rewrite]:
+def rewrites(cloud: CloudFacts, api_ports: ApiPorts) -> list[Rewrite]:
     """Every API's internal URL and its public one (each server block gets all of them:
     version documents and the catalog name other services' endpoints too)."""
     # Services that honour X-Forwarded-Proto (Keystone) build https://controller:<port>
     # from the Host they get: rewritten as well.
-    return [Rewrite(internal, cloud.public_url(port)) for _, port in API_PORTS
+    return [Rewrite(internal, cloud.public_url(port)) for _, port in api_ports
             for internal in (cloud.internal_url(port),
                              cloud.internal_url(port).replace("http://", "https://", 1))]
 
 
-def proxy_sites(cloud: CloudFacts) -> list[ProxySite]:
+def proxy_sites(cloud: CloudFacts, api_ports: ApiPorts) -> list[ProxySite]:
     """The APIs keep `Host: controller:<port>` so that whatever a service builds from it
     is an internal URL the rewrite catches (and one that honours X-Forwarded-* builds the
     public URL itself). noVNC and Horizon get the client's Host: nova's websocket proxy
     checks the browser's Origin against it, Django its CSRF origin."""
     sites = []
-    for name, port in API_PORTS:
+    for name, port in api_ports:
         novnc = name == "novnc"
         sites.append(ProxySite(
             name=name, port=port, upstream=cloud.internal_url(port),
@@ -107,12 +100,12 @@ def proxy_sites(cloud: CloudFacts) -> list[ProxySite]:
     return sites
 
 
-def nginx_site(cloud: CloudFacts, node: str, listen: str) -> str:
+def nginx_site(cloud: CloudFacts, node: str, listen: str, api_ports: ApiPorts) -> str:
     """/etc/nginx/sites-available/openstack-lab.conf for a network node that listens on
     `listen` (its public address)."""
     return render("tls/openstack-lab.conf.j2", cloud=cloud, node=node, listen=listen,
-                  sites=proxy_sites(cloud), rewrites=rewrites(cloud), server_cert=SERVER_CERT,
-                  server_key=SERVER_KEY)
+                  sites=proxy_sites(cloud, api_ports), rewrites=rewrites(cloud, api_ports),
+                  server_cert=SERVER_CERT, server_key=SERVER_KEY)
 
 
 def certificate_names(cloud: CloudFacts, node: InstallNode) -> list[str]:
@@ -123,23 +116,24 @@ def certificate_names(cloud: CloudFacts, node: InstallNode) -> list[str]:
 
 
 def endpoint_files(cloud: CloudFacts, node: InstallNode, ca_cert: str, cert: str, key: str,
-                   admin_password: str) -> list[ConfigFile]:
+                   admin_password: str, api_ports: ApiPorts) -> list[ConfigFile]:
     listen = node.addresses.get("public", cloud.public_host)
     return [
         ConfigFile(CA_CERT, ca_cert),
         ConfigFile(SERVER_CERT, cert),
         ConfigFile(SERVER_KEY, key, mode="0600"),
-        ConfigFile(SITE, nginx_site(cloud, node.name, listen)),
+        ConfigFile(SITE, nginx_site(cloud, node.name, listen, api_ports)),
         secret_file("admin", admin_password),
     ]
 
 
-def step_context(cloud: CloudFacts, node: InstallNode) -> dict[str, object]:
+def step_context(cloud: CloudFacts, node: InstallNode,
+                 api_ports: ApiPorts) -> dict[str, object]:
     listen = node.addresses.get("public", cloud.public_host)
     return {"listen": listen, "site": SITE, "site_link": SITE_LINK, "ca_cert": CA_CERT,
             "server_cert": SERVER_CERT, "server_key": SERVER_KEY,
             "keystone_port": keystone.PORT,
-            "public_ports": [port for _, port in API_PORTS] + [HORIZON_PORT]}
+            "public_ports": [port for _, port in api_ports] + [HORIZON_PORT]}
 
 
 class TlsEndpoint(Service):
@@ -167,23 +161,34 @@ class TlsEndpoint(Service):
             cert = IssuedCertificate(f"{name}-cert-{node.name}", self.ca,
                                      common_name=names[0], sans=names, opts=child)
             self.certificates[node.name] = cert
-            self._nginx(node, cert, args.after)
+            self._nginx(node, cert)
         home = next((n for n in nodes if n.addresses.get("public") == cloud.public_host),
                     nodes[0])
         self.ready = self.steps[f"nginx-{home.name}"]
         self.register_outputs({"steps": sorted(self.steps), "ca_cert_pem": self.ca_cert_pem})
 
-    def _nginx(self, node: InstallNode, cert: IssuedCertificate,
-               after: Mapping[str, Step]) -> Step:
+    def _nginx(self, node: InstallNode, cert: IssuedCertificate) -> Step:
         """Like Service.step, but the bundle also carries the certificates (Outputs of
         resources, not generated secrets)."""
-        cloud = self.args.facts
+        cloud, after = self.args.facts, self.args.after
+        api_ports = proxied_ports(self.args.services)
         files = pulumi.Output.all(self.ca.cert_pem, cert.cert_pem, cert.key_pem,
                                   self.args.secrets.value("admin")).apply(
-            lambda v: endpoint_files(cloud, node, v[0], v[1], v[2], v[3]))
-        upstream: Sequence[Step] = [after[f"packages-{node.name}"]]
+            lambda v: endpoint_files(cloud, node, v[0], v[1], v[2], v[3], api_ports))
         step = Step(f"{self.name}-nginx-{node.name}", node, "tls/setup.sh.j2", parent=self,
-                    context={"cloud": cloud, **step_context(cloud, node)}, files=files,
-                    after=upstream, depends_on=[after["keystone"].command])
+                    context={"cloud": cloud, **step_context(cloud, node, api_ports)},
+                    files=files, after=[after.packages_on(node)],
+                    depends_on=after.running(keystone.SPEC))
         self.steps[f"nginx-{node.name}"] = step
         return step
+
+
+def proxied_ports(services: Sequence[ServiceSpec]) -> list[tuple[str, int]]:
+    """(name, port) of every API the endpoint serves, from the services' specs."""
+    return [(p.name, p.number) for s in services for p in s.ports if p.proxied]
+
+
+SPEC = ServiceSpec(
+    "tls", TlsEndpoint, needs=(keystone.SPEC,),
+    ports=(Port("tls", HORIZON_PORT, "TLS proxy (APIs, Horizon)"),),
+    packages={"network": ("nginx",)})

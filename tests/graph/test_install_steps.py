@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import itertools
 
+from components.openstack.registry import SERVICES
 from components.openstack.step import digest
 from tests.install_capture import Install, is_secret, plain_strings, unwrap
 
 CONTROLLER = "controller"
-REGISTERING = ("glance", "placement", "nova", "neutron", "cinder", "octavia")
-SMOKE_NEEDS = ("nova", "neutron", "cinder", "horizon", "glance", "octavia")
+# From the services' specs (registry.py): who registers with Keystone, what the smoke
+# check waits for.
+REGISTERING = tuple(s.name for s in SERVICES if s.catalog)
+SMOKE_NEEDS = tuple(s.name for s in SERVICES if s.smoke)
 NODES = {"minimal": ["controller", "compute-1"],
          "standard": ["controller", "network", "compute-1", "compute-2", "storage"]}
 

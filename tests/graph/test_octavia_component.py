@@ -12,9 +12,10 @@ import pulumi
 import pulumi_command as command
 
 from components.openstack import octavia as o
+from components.openstack import registry
 from components.openstack.amphora_image import remote_image_path
 from components.openstack.secrets import OpenStackSecrets
-from components.openstack.service import CloudFacts, ServiceArgs
+from components.openstack.service import CloudFacts, ServiceArgs, Upstream
 from components.openstack.step import InstallNode
 from components.readiness import SshTarget
 from tests.fixtures.keys import BEGIN, fake_private_key
@@ -64,12 +65,15 @@ def build() -> o.Octavia:
                            {"management": "192.168.1.11"})
 
     nodes = [node("controller", ("controller",)), node("network", ("network",))]
-    after = {n: FakeStep(command.local.Command(f"fake-{n}", create="true"),
-                         pulumi.Output.from_input(f"digest-{n}"))
-             for n in ("keystone", "neutron", "glance", "nova", "rabbitmq",
-                       "packages-controller", "packages-network")}
-    secrets = OpenStackSecrets("openstack-secrets")
-    return o.Octavia("openstack-octavia", ServiceArgs(cloud, secrets, nodes, after))
+    def fake(n: str) -> FakeStep:
+        return FakeStep(command.local.Command(f"fake-{n}", create="true"),
+                        pulumi.Output.from_input(f"digest-{n}"))
+
+    after = Upstream(packages={n.name: fake(f"packages-{n.name}") for n in nodes},
+                     services={spec: fake(spec.name) for spec in o.SPEC.needs})
+    secrets = OpenStackSecrets("openstack-secrets", registry.secret_lengths(registry.SERVICES))
+    return o.Octavia("openstack-octavia", ServiceArgs(cloud, secrets, nodes, after,
+                                                      spec=o.SPEC))
 
 
 def by_name(monitor) -> dict[str, Any]:

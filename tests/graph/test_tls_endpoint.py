@@ -8,8 +8,10 @@ import base64
 
 import pulumi
 
+from components.openstack import keystone, registry
+from components.openstack import tls_endpoint as tls
 from components.openstack.secrets import OpenStackSecrets
-from components.openstack.service import CloudFacts, ServiceArgs
+from components.openstack.service import CloudFacts, ServiceArgs, Upstream
 from components.openstack.step import InstallNode, Step
 from components.openstack.tls_endpoint import SERVER_KEY, SITE, TlsEndpoint
 from components.readiness import SshTarget
@@ -55,13 +57,14 @@ def build(nodes_public: dict[str, str]) -> TlsEndpoint:
     # Any template will do for the upstream steps: only their commands and digests matter.
     # Every step script gets the cloud's facts (the shared functions wait by its patience).
     context = {"cloud": facts}
-    after = {"keystone": Step("keystone-register", nodes[0], "keystone/register.sh.j2",
-                              parent=holder, context=context)}
-    for n in nodes:
-        after[f"packages-{n.name}"] = Step(f"packages-{n.name}", n, "keystone/register.sh.j2",
-                                           parent=holder, context=context)
-    secrets = OpenStackSecrets("secrets")
-    return TlsEndpoint("openstack-tls", ServiceArgs(facts, secrets, nodes, after))
+    keystone_ready = Step("keystone-register", nodes[0], "keystone/register.sh.j2",
+                          parent=holder, context=context)
+    after = Upstream(packages={n.name: Step(f"packages-{n.name}", n, "keystone/register.sh.j2",
+                                            parent=holder, context=context) for n in nodes},
+                     services={keystone.SPEC: keystone_ready})
+    secrets = OpenStackSecrets("secrets", registry.secret_lengths(registry.SERVICES))
+    return TlsEndpoint("openstack-tls", ServiceArgs(facts, secrets, nodes, after,
+                                                    spec=tls.SPEC, services=registry.SERVICES))
 
 
 def settled(endpoint: TlsEndpoint) -> pulumi.Output:

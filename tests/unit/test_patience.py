@@ -12,11 +12,13 @@ import pytest
 
 from components import config, patience
 from components.accel import HostFacts, choose
-from components.openstack import octavia, tls_endpoint
+from components.openstack import octavia, registry, tls_endpoint
 from components.openstack.service import CloudFacts
 from components.openstack.step import LOG_DIR, SECRET_DIR, step_script
 from components.patience import KVM, TCG, for_accel, for_setting
 from components.render import render
+
+API_PORTS = registry.proxied_ports(registry.SERVICES)
 
 REAL_KVM = HostFacts(has_kvm_device=True, pvm=False)
 PVM = HostFacts(has_kvm_device=True, pvm=True)
@@ -91,7 +93,7 @@ def octavia_text(p: patience.Patience) -> str:
 
 
 def site_text(p: patience.Patience) -> str:
-    return tls_endpoint.nginx_site(facts(p), "controller", "10.0.2.11")
+    return tls_endpoint.nginx_site(facts(p), "controller", "10.0.2.11", API_PORTS)
 
 
 def ini(text: str) -> configparser.RawConfigParser:
@@ -113,7 +115,7 @@ def test_every_value_renders_from_the_facts(p):
     assert conf["haproxy_amphora"]["connection_max_retries"] == str(p.amphora_connect_retries)
     assert conf["controller_worker"]["amp_active_retries"] == str(p.amphora_active_retries)
     assert conf["controller_worker"]["amp_active_wait_sec"] == str(p.amphora_active_wait)
-    sites = len(tls_endpoint.proxy_sites(facts(p)))
+    sites = len(tls_endpoint.proxy_sites(facts(p), API_PORTS))
     assert site_text(p).count(f"proxy_read_timeout {p.proxy}s;") == sites
     assert site_text(p).count(f"proxy_send_timeout {p.proxy}s;") == sites
 

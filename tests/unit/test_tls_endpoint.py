@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from components.openstack import registry
 from components.openstack import tls_endpoint as tls
 from components.openstack.service import CloudFacts
 from components.openstack.step import LOG_DIR, SECRET_DIR, InstallNode, bundle, step_script
@@ -18,7 +19,8 @@ from components.openstack.step import LOG_DIR, SECRET_DIR, InstallNode, bundle, 
 PUBLIC = "10.0.2.11"
 CLOUD = CloudFacts.plan(controller_ip="192.168.1.11", public_host=PUBLIC,
                         external_cidr="172.16.0.0/24", mtu=1500, tenant_mtu=1450)
-API = dict(tls.API_PORTS)
+PORTS = registry.proxied_ports(registry.SERVICES)
+API = dict(PORTS)
 ALL_PORTS = [*API.values(), tls.HORIZON_PORT]
 
 
@@ -94,7 +96,7 @@ def parse(text: str) -> list[Directive]:
 
 @pytest.fixture(scope="module")
 def site() -> list[Directive]:
-    return parse(tls.nginx_site(CLOUD, "network", PUBLIC))
+    return parse(tls.nginx_site(CLOUD, "network", PUBLIC, PORTS))
 
 
 def servers(directives: list[Directive]) -> dict[int, Directive]:
@@ -142,7 +144,7 @@ def test_listens_on_the_public_address_only_with_tls(site):
         assert server.one("ssl_certificate_key").args == [tls.SERVER_KEY]
         assert server.one("ssl_protocols").args == ["TLSv1.2", "TLSv1.3"]
     # No other listen anywhere (the default site is removed by the step).
-    text = tls.nginx_site(CLOUD, "network", PUBLIC)
+    text = tls.nginx_site(CLOUD, "network", PUBLIC, PORTS)
     assert len(re.findall(r"^\s*listen\s", text, re.M)) == len(ALL_PORTS)
     assert "default_server" not in text and "0.0.0.0" not in text and "[::]" not in text
 
@@ -209,7 +211,7 @@ def test_large_bodies_pass(site):
 
 
 def test_second_network_node_listens_on_its_own_address_but_rewrites_to_the_public_host():
-    other = parse(tls.nginx_site(CLOUD, "network-2", "10.0.2.13"))
+    other = parse(tls.nginx_site(CLOUD, "network-2", "10.0.2.13", PORTS))
     for port, server in servers(other).items():
         assert server.one("listen").args == [f"10.0.2.13:{port}", "ssl"]
         subs = {d.args[1] for d in location(server).all("sub_filter")}
@@ -223,7 +225,7 @@ def test_certificate_names():
 
 
 def test_files_key_is_root_only_and_bundle_shaped():
-    files = tls.endpoint_files(CLOUD, node(), "CA", "CERT", "KEY", "pw")
+    files = tls.endpoint_files(CLOUD, node(), "CA", "CERT", "KEY", "pw", PORTS)
     by_path = {f.path: f for f in files}
     assert by_path[tls.SERVER_KEY].mode == "0600"
     assert by_path[tls.SERVER_KEY].content == "KEY"
@@ -231,7 +233,7 @@ def test_files_key_is_root_only_and_bundle_shaped():
     assert by_path[f"{SECRET_DIR}/admin"].mode == "0600"
     assert all(f.path.startswith(tls.CERT_DIR) for f in files
                if f.path.endswith((".crt", ".key")))
-    assert by_path[tls.SITE].content == tls.nginx_site(CLOUD, "network", PUBLIC)
+    assert by_path[tls.SITE].content == tls.nginx_site(CLOUD, "network", PUBLIC, PORTS)
     for line in bundle(files).splitlines():
         assert line.startswith("file ") and len(line.split()) == 6
 
@@ -241,7 +243,7 @@ def test_files_key_is_root_only_and_bundle_shaped():
 def script(n: InstallNode) -> str:
     return step_script(f"openstack-tls-nginx-{n.name}", "tls/setup.sh.j2", node=n.name,
                        log_dir=LOG_DIR, secret_dir=SECRET_DIR, cloud=CLOUD,
-                       **tls.step_context(CLOUD, n))
+                       **tls.step_context(CLOUD, n, PORTS))
 
 
 def body(text: str) -> str:
