@@ -65,8 +65,12 @@ class Nova(Service):
         if role == "controller":
             files += [uwsgi_default("nova-api", "/etc/nova/nova-api-uwsgi.ini",
                                     cloud.controller_ip, PORT),
+                      # Debian's ini runs 32 threads per worker, but nova's WSGI apps are
+                      # eventlet-patched: on the lab every metadata request hung
+                      # ("greenlet.error: cannot switch to a different thread") and
+                      # guests without a config drive never got their metadata.
                       uwsgi_default("nova-api-metadata", "/etc/nova/nova-api-metadata-uwsgi.ini",
-                                    cloud.controller_ip, METADATA_PORT)]
+                                    cloud.controller_ip, METADATA_PORT, threads=1)]
         return files
 
 

@@ -161,9 +161,10 @@ def config_file(path: str, template: str, group: str, mode: str = "0640",
 
 
 def uwsgi_default(unit: str, ini: str, address: str, port: int, processes: int = 1,
-                  init_name: str | None = None) -> ConfigFile:
-    """/etc/default/<NAME> for Debian's uwsgi-based API units: bind address and workers.
+                  init_name: str | None = None, threads: int | None = None) -> ConfigFile:
+    """/etc/default/<NAME> for Debian's uwsgi-based API units: bind address and workers
+    (and threads per worker where the package's ini must be overridden).
     NAME is the init script's, usually the unit's (neutron-api's is neutron-server)."""
     return ConfigFile(f"/etc/default/{init_name or unit}",
                       render("lib/uwsgi-default.j2", unit=unit, ini=ini, address=address,
-                             port=port, processes=processes))
+                             port=port, processes=processes, threads=threads))
