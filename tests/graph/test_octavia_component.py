@@ -16,7 +16,7 @@ from components.openstack import registry
 from components.openstack.amphora_image import remote_image_path
 from components.openstack.secrets import OpenStackSecrets
 from components.openstack.service import CloudFacts, ServiceArgs, Upstream
-from components.openstack.step import InstallNode
+from components.openstack.step import InstallNode, Phase
 from components.readiness import SshTarget
 from tests.fixtures.keys import BEGIN, fake_private_key
 from tests.harness import DEFAULT_OUTPUTS, LabMocks, install_mocks
@@ -91,6 +91,9 @@ def test_octavia_steps_bundles_and_image_chain():
     def run():
         octavia = build()
         assert octavia.amphora == {"image_tag": "amphora", "flavor": "amphora"}
+        assert {suffix: step.phase for suffix, step in octavia.steps.items()} == {
+            "register": Phase.REGISTER, "resources": Phase.RESOURCES, "api": Phase.SETUP,
+            "worker-network": Phase.AGENTS, "image": Phase.RESOURCES, "verify": Phase.VERIFY}
         return octavia.ready.digest.apply(lambda _: None)
 
     run()
