@@ -19,8 +19,8 @@ from components.openstack.service import CloudFacts, ServiceArgs, Upstream
 from components.openstack.step import InstallNode, Phase
 from components.readiness import SshTarget
 from tests.fixtures.keys import BEGIN, fake_private_key
-from tests.harness import DEFAULT_OUTPUTS, LabMocks, install_mocks
-from tests.install_capture import parse_bundle, step_body, unwrap
+from tests.harness import DEFAULT_OUTPUTS, LabMocks, install_mocks, unwrap
+from tests.install_capture import parse_bundle, step_body
 
 IMAGE = "/root/.openstack-lab/images/debian-13-amphora-0123456789ab.qcow2"
 FACTS = {"project_id": "proj-1", "network_id": "net-1", "cidr": o.LB_MGMT_CIDR, "mtu": 1450,
