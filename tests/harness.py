@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import runpy
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,33 @@ PROJECT = "openstack-lab"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 Outputs = Callable[[pulumi.runtime.MockResourceArgs], dict[str, Any]]
+
+# How the engine's wire form marks a secret value (what a recorded input holds).
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270"
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_VALUE
+
+
+def unwrap(value: Any) -> Any:
+    return value["value"] if is_secret(value) else value
+
+
+def plain_strings(value: Any) -> Iterator[str]:
+    """Every string in `value` that is not under a secret wrapper."""
+    if is_secret(value):
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            yield str(k)
+            yield from plain_strings(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from plain_strings(v)
 
 
 @dataclass

@@ -12,7 +12,7 @@ Call it from a test or fixture (it installs the mocks), never at import time.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -22,10 +22,9 @@ from google.protobuf import json_format
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as runtime_settings
 
-from tests.harness import PROJECT, LabMocks, RecordingMonitor, Registered, run_main
+from tests.harness import (PROJECT, SECRET_SIG, SECRET_VALUE, LabMocks, RecordingMonitor,
+                           Registered, is_secret, run_main, unwrap)
 
-SECRET_SIG = "4dabf18193072939515e22adb298388d"
-SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270"
 COMMAND = "command:remote:Command"
 CONTROL_PLANE = "openstacklab:openstack:OpenStackControlPlane"
 HEREDOC = "OPENSTACK_LAB_STEP"
@@ -33,29 +32,6 @@ HEREDOC = "OPENSTACK_LAB_STEP"
 # not whatever this machine's /dev/kvm would choose.
 PROFILES = {"minimal": {"profile": "minimal", "accel": "tcg"},
             "standard": {"profile": "standard", "accel": "tcg"}}
-
-
-def is_secret(value: Any) -> bool:
-    return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_VALUE
-
-
-def unwrap(value: Any) -> Any:
-    return value["value"] if is_secret(value) else value
-
-
-def plain_strings(value: Any) -> Iterator[str]:
-    """Every string in `value` that is not under a secret wrapper."""
-    if is_secret(value):
-        return
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for k, v in value.items():
-            yield str(k)
-            yield from plain_strings(v)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            yield from plain_strings(v)
 
 
 @dataclass(frozen=True)

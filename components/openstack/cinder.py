@@ -11,9 +11,10 @@ import pulumi
 from components.openstack import keystone, rabbitmq
 from components.openstack.keystone import database_url
 from components.openstack.rabbitmq import transport_url
-from components.openstack.service import Service, ServiceArgs, uwsgi_default
+from components.openstack.service import (CloudFacts, Service, ServiceArgs, config_file,
+                                          uwsgi_default)
 from components.openstack.spec import CatalogEntry, Port, Report, ServiceSpec
-from components.openstack.step import ConfigFile, InstallNode, Step
+from components.openstack.step import ConfigFile, InstallNode, Phase, Step
 from components.render import render
 
 PORT = 8776
@@ -30,6 +31,34 @@ def initiator_name(node: str) -> str:
     return f"{INITIATOR_PREFIX}:{node}"
 
 
+def cinder_files(cloud: CloudFacts, s: Mapping[str, str], node: InstallNode) -> list[ConfigFile]:
+    """cinder.conf, and the API's uwsgi defaults on the controller and LVM's config and
+    the LIO helper on a storage node: the same for every step on one node."""
+    files = [config_file(
+        "/etc/cinder/cinder.conf", "cinder/cinder.conf.j2", "cinder", cloud=cloud,
+        node=node, my_ip=node.addresses["management"],
+        database=database_url("cinder", s["db-cinder"], cloud.controller),
+        transport_url=transport_url(s["rabbit"], cloud.controller),
+        password=s["user-cinder"], vg=VOLUME_GROUP)]
+    if node.has("controller"):
+        files.append(uwsgi_default("cinder-api", "/etc/cinder/cinder-api-uwsgi.ini",
+                                   cloud.controller_ip, PORT))
+    if node.has("storage"):
+        files += [
+            ConfigFile("/etc/lvm/lvmlocal.conf",
+                       render("cinder/lvmlocal.conf.j2", device=LVM_DEVICE)),
+            ConfigFile("/usr/local/sbin/osl-cinder-rtstool",
+                       render("cinder/osl-cinder-rtstool.py.j2"), mode="0755"),
+        ]
+    return files
+
+
+def initiator_files(cloud: CloudFacts, s: Mapping[str, str],
+                    node: InstallNode) -> list[ConfigFile]:
+    return [ConfigFile("/etc/iscsi/initiatorname.iscsi",
+                       f"InitiatorName={initiator_name(node.name)}\n", mode="0600")]
+
+
 class Cinder(Service):
     ready: Step
 
@@ -38,45 +67,22 @@ class Cinder(Service):
         super().__init__("Cinder", name, args, opts)
         ctl = args.controller()
         register = keystone.register(self)
-        api = self.step("api", ctl, "cinder/api.sh.j2", context={"port": PORT},
-                        secrets=SECRETS, files=lambda s: self._files(s, ctl),
+        api = self.step("api", ctl, "cinder/api.sh.j2", Phase.SETUP, context={"port": PORT},
+                        secrets=SECRETS, files=cinder_files,
                         after=[register], depends_on=args.after.running(rabbitmq.SPEC))
-        initiators = [self.step(f"initiator-{n.name}", n, "cinder/initiator.sh.j2",
-                                files=lambda _, n=n: [ConfigFile(
-                                    "/etc/iscsi/initiatorname.iscsi",
-                                    f"InitiatorName={initiator_name(n.name)}\n", mode="0600")],
-                                after=[args.after.packages_on(n)])
+        initiators = [self.step(f"initiator-{n.name}", n, "cinder/initiator.sh.j2", Phase.AGENTS,
+                                files=initiator_files, after=[args.after.packages_on(n)])
                       for n in args.nodes if n.has("compute") or n.has("storage")]
-        volumes = [self.step(f"volume-{n.name}", n, "cinder/volume.sh.j2",
+        volumes = [self.step(f"volume-{n.name}", n, "cinder/volume.sh.j2", Phase.AGENTS,
                              context={"vg": VOLUME_GROUP, "device": LVM_DEVICE},
-                             secrets=SECRETS, files=lambda s, n=n: self._files(s, n),
+                             secrets=SECRETS, files=cinder_files,
                              after=[args.after.packages_on(n)],
                              depends_on=[api.command, *[i.command for i in initiators]])
                    for n in args.with_role("storage")]
-        self.ready = self.step("verify", ctl, "cinder/verify.sh.j2",
+        self.ready = self.step("verify", ctl, "cinder/verify.sh.j2", Phase.VERIFY,
                                context={"hosts": [n.name for n in args.with_role("storage")]},
                                after=[api, *volumes, *initiators])
         self.finish()
-
-    def _files(self, s: Mapping[str, str], node: InstallNode) -> list[ConfigFile]:
-        cloud = self.args.facts
-        files = [self.ini(
-            "/etc/cinder/cinder.conf", "cinder/cinder.conf.j2", "cinder", cloud=cloud,
-            node=node, my_ip=node.addresses["management"],
-            database=database_url("cinder", s["db-cinder"], cloud.controller),
-            transport_url=transport_url(s["rabbit"], cloud.controller),
-            password=s["user-cinder"], vg=VOLUME_GROUP)]
-        if node.has("controller"):
-            files.append(uwsgi_default("cinder-api", "/etc/cinder/cinder-api-uwsgi.ini",
-                                       cloud.controller_ip, PORT))
-        if node.has("storage"):
-            files += [
-                ConfigFile("/etc/lvm/lvmlocal.conf",
-                           render("cinder/lvmlocal.conf.j2", device=LVM_DEVICE)),
-                ConfigFile("/usr/local/sbin/osl-cinder-rtstool",
-                           render("cinder/osl-cinder-rtstool.py.j2"), mode="0755"),
-            ]
-        return files
 
 
 SPEC = ServiceSpec(

@@ -8,12 +8,18 @@ import pulumi
 
 from components.openstack import keystone
 from components.openstack.keystone import database_url
-from components.openstack.service import Service, ServiceArgs
+from components.openstack.service import CloudFacts, Service, ServiceArgs, config_file
 from components.openstack.spec import CatalogEntry, Port, ServiceSpec
-from components.openstack.step import ConfigFile, Step
+from components.openstack.step import ConfigFile, InstallNode, Phase, Step
 
 PORT = 9292
 CONFIG = "/etc/glance/glance-api.conf"
+
+
+def setup_files(cloud: CloudFacts, s: Mapping[str, str], node: InstallNode) -> list[ConfigFile]:
+    return [config_file(CONFIG, "glance/glance-api.conf.j2", "glance", cloud=cloud,
+                        database=database_url("glance", s["db-glance"], cloud.controller),
+                        password=s["user-glance"])]
 
 
 class Glance(Service):
@@ -22,18 +28,10 @@ class Glance(Service):
     def __init__(self, name: str, args: ServiceArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("Glance", name, args, opts)
-        cloud = args.facts
-
-        def files(s: Mapping[str, str]) -> list[ConfigFile]:
-            return [self.ini(CONFIG, "glance/glance-api.conf.j2", "glance", cloud=cloud,
-                             database=database_url("glance", s["db-glance"],
-                                                   cloud.controller),
-                             password=s["user-glance"])]
-
         register = keystone.register(self)
-        self.ready = self.step("setup", args.controller(), "glance/setup.sh.j2",
+        self.ready = self.step("setup", args.controller(), "glance/setup.sh.j2", Phase.SETUP,
                                context={"port": PORT, "config": CONFIG},
-                               secrets=["db-glance", "user-glance"], files=files,
+                               secrets=["db-glance", "user-glance"], files=setup_files,
                                after=[register])
         self.finish()
 

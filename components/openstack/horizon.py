@@ -8,9 +8,9 @@ from collections.abc import Mapping
 import pulumi
 
 from components.openstack import keystone, memcached
-from components.openstack.service import Service, ServiceArgs, config_file
+from components.openstack.service import CloudFacts, Service, ServiceArgs, config_file
 from components.openstack.spec import ServiceSpec
-from components.openstack.step import ConfigFile, Step
+from components.openstack.step import ConfigFile, InstallNode, Phase, Step
 from components.render import render
 
 SETTINGS = "/etc/openstack-dashboard/local_settings.d/_90_openstack_lab.py"
@@ -24,24 +24,24 @@ PLUGINS = ("python3-octavia-dashboard",)
 PLUGIN_STAMP = "/var/lib/openstack-lab/horizon-plugins"
 
 
+def setup_files(cloud: CloudFacts, s: Mapping[str, str], node: InstallNode) -> list[ConfigFile]:
+    # Horizon runs as www-data (the WSGI daemon of the Debian Apache site).
+    return [config_file(SETTINGS, "horizon/local_settings.py.j2", "www-data", cloud=cloud,
+                        secret_key=s["horizon-secret-key"]),
+            ConfigFile(f"/etc/apache2/conf-available/{APACHE_CONF}.conf",
+                       render("horizon/apache.conf.j2"))]
+
+
 class Horizon(Service):
     ready: Step
 
     def __init__(self, name: str, args: ServiceArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("Horizon", name, args, opts)
-
-        def files(s: Mapping[str, str]) -> list[ConfigFile]:
-            # Horizon runs as www-data (the WSGI daemon of the Debian Apache site).
-            return [config_file(SETTINGS, "horizon/local_settings.py.j2", "www-data",
-                                cloud=args.facts, secret_key=s["horizon-secret-key"]),
-                    ConfigFile(f"/etc/apache2/conf-available/{APACHE_CONF}.conf",
-                               render("horizon/apache.conf.j2"))]
-
-        self.ready = self.step("setup", args.controller(), "horizon/setup.sh.j2",
+        self.ready = self.step("setup", args.controller(), "horizon/setup.sh.j2", Phase.SETUP,
                                context={"settings": SETTINGS, "apache_conf": APACHE_CONF,
                                         "plugins": PLUGINS, "plugin_stamp": PLUGIN_STAMP},
-                               secrets=["horizon-secret-key"], files=files,
+                               secrets=["horizon-secret-key"], files=setup_files,
                                after=[args.after.ready(keystone.SPEC)],
                                depends_on=args.after.running(memcached.SPEC))
         self.finish()

@@ -8,9 +8,10 @@ from collections.abc import Mapping
 import pulumi
 
 from components.openstack import mariadb, memcached
-from components.openstack.service import Service, ServiceArgs, uwsgi_default
+from components.openstack.service import (CloudFacts, Service, ServiceArgs, config_file,
+                                          uwsgi_default)
 from components.openstack.spec import Port, ServiceSpec
-from components.openstack.step import ConfigFile, Step
+from components.openstack.step import ConfigFile, InstallNode, Phase, Step
 from components.render import render
 
 ADMIN_CLOUDS = "/etc/openstack-lab/clouds.yaml"
@@ -21,35 +22,35 @@ def database_url(user: str, password: str, host: str, database: str | None = Non
     return f"mysql+pymysql://{user}:{password}@{host}/{database or user}"
 
 
+def setup_files(cloud: CloudFacts, s: Mapping[str, str], node: InstallNode) -> list[ConfigFile]:
+    """The controller's Keystone config, uwsgi defaults, the admin's credentials and the
+    identity helper the other steps use."""
+    return [
+        config_file("/etc/keystone/keystone.conf", "keystone/keystone.conf.j2", "keystone",
+                    cloud=cloud,
+                    database=database_url("keystone", s["db-keystone"], cloud.controller)),
+        ConfigFile(ADMIN_CLOUDS, render("keystone/clouds.yaml.j2", cloud=cloud,
+                                        password=s["admin"]), mode="0600"),
+        ConfigFile("/root/admin-openrc", render("keystone/admin-openrc.j2", cloud=cloud,
+                                                password=s["admin"]), mode="0600"),
+        uwsgi_default("keystone", "/etc/keystone/keystone-uwsgi.ini", cloud.controller_ip, PORT),
+        ConfigFile("/usr/local/sbin/osl-identity", render("keystone/osl-identity.py.j2"),
+                   mode="0755"),
+    ]
+
+
 class Keystone(Service):
     ready: Step
 
     def __init__(self, name: str, args: ServiceArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("Keystone", name, args, opts)
-        cloud = args.facts
-
-        def files(s: Mapping[str, str]) -> list[ConfigFile]:
-            return [
-                self.ini("/etc/keystone/keystone.conf", "keystone/keystone.conf.j2",
-                         "keystone", cloud=cloud,
-                         database=database_url("keystone", s["db-keystone"],
-                                               cloud.controller)),
-                ConfigFile(ADMIN_CLOUDS, render("keystone/clouds.yaml.j2", cloud=cloud,
-                                                password=s["admin"]), mode="0600"),
-                ConfigFile("/root/admin-openrc", render("keystone/admin-openrc.j2", cloud=cloud,
-                                                        password=s["admin"]), mode="0600"),
-                uwsgi_default("keystone", "/etc/keystone/keystone-uwsgi.ini",
-                              cloud.controller_ip, PORT),
-                ConfigFile("/usr/local/sbin/osl-identity",
-                           render("keystone/osl-identity.py.j2"), mode="0755"),
-            ]
-
-        setup = self.step("setup", args.controller(), "keystone/setup.sh.j2",
+        ctl = args.controller()
+        setup = self.step("setup", ctl, "keystone/setup.sh.j2", Phase.SETUP,
                           context={"port": PORT}, secrets=["admin", "db-keystone"],
-                          files=files, after=[args.after.packages_on(args.controller())],
+                          files=setup_files, after=[args.after.packages_on(ctl)],
                           depends_on=args.after.running(mariadb.SPEC, memcached.SPEC))
-        self.ready = self.step("register", args.controller(), "keystone/register.sh.j2",
+        self.ready = self.step("register", ctl, "keystone/register.sh.j2", Phase.REGISTER,
                                after=[setup])
         self.finish()
 
@@ -61,6 +62,7 @@ def register(service: Service) -> Step:
     assert spec is not None, "a registering service is built from its spec"
     user = spec.name if spec.service_user else None
     return service.step("register", service.args.controller(), "lib/register.sh.j2",
+                        Phase.REGISTER,
                         context={"user": user, "entries": list(spec.catalog),
                                  "roles": list(spec.roles)},
                         secrets=[f"user-{user}"] if user else [],

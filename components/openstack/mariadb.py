@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pulumi
 
-from components.openstack.service import Service, ServiceArgs
+from components.openstack.service import CloudFacts, Service, ServiceArgs
 from components.openstack.spec import Port, ServiceSpec
-from components.openstack.step import ConfigFile, Step
+from components.openstack.step import ConfigFile, InstallNode, Phase, Step
 from components.render import render
 
 CONFIG = "/etc/mysql/mariadb.conf.d/99-openstack.cnf"
+
+
+def setup_files(cloud: CloudFacts, s: Mapping[str, str], node: InstallNode) -> list[ConfigFile]:
+    return [ConfigFile(CONFIG, render("mariadb/99-openstack.cnf.j2", cloud=cloud))]
 
 
 class MariaDb(Service):
@@ -19,10 +25,9 @@ class MariaDb(Service):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("MariaDb", name, args, opts)
         ctl = args.controller()
-        cnf = render("mariadb/99-openstack.cnf.j2", cloud=args.facts)
-        self.ready = self.step("setup", ctl, "mariadb/setup.sh.j2", context={"config": CONFIG},
-                               files=lambda _: [ConfigFile(CONFIG, cnf)],
-                               after=[args.after.packages_on(args.controller())])
+        self.ready = self.step("setup", ctl, "mariadb/setup.sh.j2", Phase.SETUP,
+                               context={"config": CONFIG}, files=setup_files,
+                               after=[args.after.packages_on(ctl)])
         self.finish()
 
 

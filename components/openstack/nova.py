@@ -11,9 +11,10 @@ import pulumi
 from components.openstack import glance, keystone, placement, rabbitmq
 from components.openstack.keystone import database_url
 from components.openstack.rabbitmq import transport_url
-from components.openstack.service import Service, ServiceArgs, uwsgi_default
+from components.openstack.service import (CloudFacts, Service, ServiceArgs, config_file,
+                                          uwsgi_default)
 from components.openstack.spec import CatalogEntry, Port, Report, ServiceSpec
-from components.openstack.step import ConfigFile, InstallNode, Step
+from components.openstack.step import ConfigFile, InstallNode, Phase, Step
 
 PORT = 8774
 METADATA_PORT = 8775
@@ -25,6 +26,38 @@ CONTROLLER_UNITS = ("nova-api", "nova-api-metadata", "nova-conductor", "nova-sch
                     "nova-novncproxy")
 
 
+def nova_conf(cloud: CloudFacts, s: Mapping[str, str], node: InstallNode,
+              role: str) -> ConfigFile:
+    """nova.conf of the controller or of a compute node (`role`)."""
+    return config_file(
+        CONFIG, "nova/nova.conf.j2", "nova", cloud=cloud, role=role,
+        my_ip=node.addresses["management"],
+        transport_url=transport_url(s["rabbit"], cloud.controller),
+        database=database_url("nova", s["db-nova"], cloud.controller),
+        api_database=database_url("nova", s["db-nova"], cloud.controller, "nova_api"),
+        cell0_database=database_url("nova", s["db-nova"], cloud.controller, "nova_cell0"),
+        password=s["user-nova"], placement_password=s["user-placement"],
+        neutron_password=s["user-neutron"], metadata_secret=s["metadata-proxy"],
+        novnc_port=NOVNC_PORT)
+
+
+def setup_files(cloud: CloudFacts, s: Mapping[str, str], node: InstallNode) -> list[ConfigFile]:
+    """The controller's: nova.conf and the uwsgi defaults of both APIs."""
+    return [nova_conf(cloud, s, node, "controller"),
+            uwsgi_default("nova-api", "/etc/nova/nova-api-uwsgi.ini", cloud.controller_ip, PORT),
+            # Debian's ini runs 32 threads per worker, but nova's WSGI apps are
+            # eventlet-patched: on the lab every metadata request hung ("greenlet.error:
+            # cannot switch to a different thread") and guests without a config drive
+            # never got their metadata.
+            uwsgi_default("nova-api-metadata", "/etc/nova/nova-api-metadata-uwsgi.ini",
+                          cloud.controller_ip, METADATA_PORT, threads=1)]
+
+
+def compute_files(cloud: CloudFacts, s: Mapping[str, str],
+                  node: InstallNode) -> list[ConfigFile]:
+    return [nova_conf(cloud, s, node, "compute")]
+
+
 class Nova(Service):
     ready: Step
 
@@ -33,45 +66,20 @@ class Nova(Service):
         super().__init__("Nova", name, args, opts)
         ctl = args.controller()
         register = keystone.register(self)
-        setup = self.step("setup", ctl, "nova/controller.sh.j2",
+        setup = self.step("setup", ctl, "nova/controller.sh.j2", Phase.SETUP,
                           context={"port": PORT, "config": CONFIG, "units": CONTROLLER_UNITS},
-                          secrets=SECRETS, files=lambda s: self._files(s, ctl, "controller"),
-                          after=[register],
+                          secrets=SECRETS, files=setup_files, after=[register],
                           depends_on=args.after.running(placement.SPEC, glance.SPEC,
                                                         rabbitmq.SPEC))
-        computes = [self.step(f"compute-{node.name}", node, "nova/compute.sh.j2",
+        computes = [self.step(f"compute-{node.name}", node, "nova/compute.sh.j2", Phase.AGENTS,
                               context={"config": CONFIG}, secrets=SECRETS,
-                              files=lambda s, n=node: self._files(s, n, "compute"),
-                              after=[args.after.packages_on(node)],
+                              files=compute_files, after=[args.after.packages_on(node)],
                               depends_on=[setup.command])
                     for node in args.with_role("compute")]
-        self.ready = self.step("discover", ctl, "nova/discover.sh.j2",
+        self.ready = self.step("discover", ctl, "nova/discover.sh.j2", Phase.VERIFY,
                                context={"hosts": [n.name for n in args.with_role("compute")]},
                                after=[setup, *computes])
         self.finish()
-
-    def _files(self, s: Mapping[str, str], node: InstallNode, role: str) -> list[ConfigFile]:
-        cloud = self.args.facts
-        files = [self.ini(
-            CONFIG, "nova/nova.conf.j2", "nova", cloud=cloud, role=role,
-            my_ip=node.addresses["management"],
-            transport_url=transport_url(s["rabbit"], cloud.controller),
-            database=database_url("nova", s["db-nova"], cloud.controller),
-            api_database=database_url("nova", s["db-nova"], cloud.controller, "nova_api"),
-            cell0_database=database_url("nova", s["db-nova"], cloud.controller, "nova_cell0"),
-            password=s["user-nova"], placement_password=s["user-placement"],
-            neutron_password=s["user-neutron"], metadata_secret=s["metadata-proxy"],
-            novnc_port=NOVNC_PORT)]
-        if role == "controller":
-            files += [uwsgi_default("nova-api", "/etc/nova/nova-api-uwsgi.ini",
-                                    cloud.controller_ip, PORT),
-                      # Debian's ini runs 32 threads per worker, but nova's WSGI apps are
-                      # eventlet-patched: on the lab every metadata request hung
-                      # ("greenlet.error: cannot switch to a different thread") and
-                      # guests without a config drive never got their metadata.
-                      uwsgi_default("nova-api-metadata", "/etc/nova/nova-api-metadata-uwsgi.ini",
-                                    cloud.controller_ip, METADATA_PORT, threads=1)]
-        return files
 
 
 SPEC = ServiceSpec(

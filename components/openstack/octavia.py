@@ -29,7 +29,7 @@ from components.openstack.keystone import database_url
 from components.openstack.rabbitmq import transport_url
 from components.openstack.service import CloudFacts, Service, ServiceArgs, uwsgi_default
 from components.openstack.spec import CatalogEntry, Port, ServiceSpec
-from components.openstack.step import ConfigFile, InstallNode, Step, secret_file
+from components.openstack.step import ConfigFile, InstallNode, Phase, Step
 from components.render import render
 
 PORT = 9876
@@ -177,6 +177,63 @@ def hm_env(port: HmPort, facts: MgmtFacts) -> str:
             f"MTU={facts.mtu}\n")
 
 
+def conf_file(cloud: CloudFacts, s: Mapping[str, str], node: InstallNode,
+              mgmt: MgmtFacts) -> ConfigFile:
+    return ConfigFile(CONFIG, octavia_conf(cloud, node.name, mgmt, s), owner="root",
+                      group="octavia", mode="0640")
+
+
+def resource_files(cloud: CloudFacts, s: Mapping[str, str], node: InstallNode, *,
+                   public_key: str, network_nodes: Sequence[str]) -> list[ConfigFile]:
+    """The management helper that makes the lb-management resources, its credentials and
+    the amphorae's public key."""
+    helper = render("octavia/osl-octavia-mgmt.py.j2", clouds=OCTAVIA_CLOUDS,
+                    cidr=LB_MGMT_CIDR, agent_port=AGENT_PORT, hm_port=HM_PORT,
+                    amphora=AMPHORA, public_key_file=AMPHORA_PUBLIC_KEY,
+                    network_nodes=list(network_nodes))
+    return [ConfigFile(OCTAVIA_CLOUDS, render("octavia/clouds.yaml.j2", cloud=cloud,
+                                              password=s["user-octavia"]), mode="0600"),
+            ConfigFile(MGMT_HELPER, helper, mode="0755"),
+            ConfigFile(AMPHORA_PUBLIC_KEY, public_key.strip() + "\n")]
+
+
+def api_files(cloud: CloudFacts, s: Mapping[str, str], node: InstallNode, *,
+              mgmt: MgmtFacts) -> list[ConfigFile]:
+    """octavia.conf, and octavia-api on the management address only: the TLS endpoint
+    owns the public port (on the same node in the minimal profile)."""
+    return [conf_file(cloud, s, node, mgmt),
+            uwsgi_default("octavia-api", "/etc/octavia/octavia-api-uwsgi.ini",
+                          cloud.controller_ip, PORT)]
+
+
+def worker_files(cloud: CloudFacts, s: Mapping[str, str], node: InstallNode, *,
+                 mgmt: MgmtFacts, pki: Pki, private_key: str) -> list[ConfigFile]:
+    """A network node's: octavia.conf, the certificates, the o-hm0 port's unit and the
+    amphorae's SSH key."""
+    port = mgmt.hm_ports[node.name]
+    private = {"owner": "root", "group": "octavia", "mode": "0640"}
+    hm = {"device": HM_DEVICE, "bridge": HM_BRIDGE, "unit": HM_UNIT, "script": HM_SCRIPT,
+          "env_file": HM_ENV}
+    return [
+        conf_file(cloud, s, node, mgmt),
+        ConfigFile(CERTS.server_ca, pki.server_ca_cert, **private),
+        ConfigFile(CERTS.server_ca_key, pki.server_ca_key, **private),
+        ConfigFile(CERTS.client_ca, pki.client_ca_cert, **private),
+        ConfigFile(CERTS.client, pki.client_cert + pki.client_key, **private),
+        ConfigFile(HM_ENV, hm_env(port, mgmt)),
+        ConfigFile(HM_SCRIPT, render("octavia/osl-octavia-hm-port.sh.j2", **hm), mode="0755"),
+        ConfigFile(f"/etc/systemd/system/{HM_UNIT}",
+                   render("octavia/octavia-hm-port.service.j2", **hm)),
+        ConfigFile(AMPHORA_PRIVATE_KEY, private_key, mode="0600"),
+    ]
+
+
+def image_files(cloud: CloudFacts, s: Mapping[str, str], node: InstallNode, *,
+                path: str) -> list[ConfigFile]:
+    """Where the amphora image was copied to on the controller."""
+    return [ConfigFile(IMAGE_ENV, f"IMAGE_FILE={path}\n")]
+
+
 class Octavia(Service):
     ready: Step
     amphora: dict[str, str]
@@ -191,30 +248,31 @@ class Octavia(Service):
 
         register = keystone.register(self)
         resources = self.step(
-            "resources", ctl, "octavia/resources.sh.j2", inputs=ssh_key.public_key,
+            "resources", ctl, "octavia/resources.sh.j2", Phase.RESOURCES,
+            files=resource_files, inputs={"public_key": ssh_key.public_key,
+                                          "network_nodes": [n.name for n in network_nodes]},
             secret_files=[],  # secrets reach the node inside config files only
-            files=lambda s, public_key: self._resource_files(s, public_key, network_nodes),
             secrets=["user-octavia"], context={"helper": MGMT_HELPER},
             after=[register, args.after.ready(neutron.SPEC), args.after.ready(nova.SPEC)])
-        facts = resources.command.stdout.apply(parse_facts)
+        mgmt = resources.command.stdout.apply(parse_facts)
         api = self.step(
-            "api", ctl, "octavia/api.sh.j2", inputs=facts,
-            files=lambda s, f: [self._conf(s, f, ctl), self._uwsgi()], secrets=SECRETS,
+            "api", ctl, "octavia/api.sh.j2", Phase.SETUP, files=api_files,
+            inputs={"mgmt": mgmt}, secrets=SECRETS,
             secret_files=["db-octavia"],  # ensure_db
             context={"port": PORT, "config": CONFIG},
             after=[resources], depends_on=args.after.running(rabbitmq.SPEC))
         workers = [self.step(
-            f"worker-{node.name}", node, "octavia/worker.sh.j2",
-            inputs=pulumi.Output.all(facts, pki, ssh_key.private_key),
+            f"worker-{node.name}", node, "octavia/worker.sh.j2", Phase.AGENTS,
+            files=worker_files,
+            inputs={"mgmt": mgmt, "pki": pki, "private_key": ssh_key.private_key},
             secret_files=[],  # secrets reach the node inside config files only
-            files=lambda s, v, n=node: self._worker_files(s, v[0], v[1], v[2], n),
             secrets=SECRETS,
             context={"units": NODE_UNITS, "config": CONFIG, "certs": CERTS.all(),
                      "device": HM_DEVICE, "hm_unit": HM_UNIT, "hm_script": HM_SCRIPT,
                      "hm_env": HM_ENV, "hm_port": HM_PORT},
             after=[api, args.after.packages_on(node)]) for node in network_nodes]
         image = self._amphora_image(ctl, after=[register, args.after.ready(glance.SPEC)])
-        self.ready = self.step("verify", ctl, "octavia/verify.sh.j2",
+        self.ready = self.step("verify", ctl, "octavia/verify.sh.j2", Phase.VERIFY,
                                context={"hosts": [n.name for n in network_nodes],
                                         "amphora": self.amphora},
                                after=[api, image, *workers])
@@ -236,59 +294,15 @@ class Octavia(Service):
                                 client.cert_pem, client.key_pem).apply(lambda v: Pki(*v))
         return pki, ssh_key
 
-    def _conf(self, s: Mapping[str, str], facts: MgmtFacts, node: InstallNode) -> ConfigFile:
-        conf = octavia_conf(self.args.facts, node.name, facts, s)
-        return ConfigFile(CONFIG, self.ini_text(CONFIG, conf), owner="root", group="octavia",
-                          mode="0640")
-
-    def _uwsgi(self) -> ConfigFile:
-        """octavia-api on the management address only: the TLS endpoint owns the public
-        port (on the same node in the minimal profile)."""
-        return uwsgi_default("octavia-api", "/etc/octavia/octavia-api-uwsgi.ini",
-                             self.args.facts.controller_ip, PORT)
-
-    def _resource_files(self, s: Mapping[str, str], public_key: str,
-                        network_nodes: Sequence[InstallNode]) -> list[ConfigFile]:
-        cloud = self.args.facts
-        helper = render("octavia/osl-octavia-mgmt.py.j2", clouds=OCTAVIA_CLOUDS,
-                        cidr=LB_MGMT_CIDR, agent_port=AGENT_PORT, hm_port=HM_PORT,
-                        amphora=AMPHORA,
-                        public_key_file=AMPHORA_PUBLIC_KEY,
-                        network_nodes=[n.name for n in network_nodes])
-        return [ConfigFile(OCTAVIA_CLOUDS, render("octavia/clouds.yaml.j2", cloud=cloud,
-                                                  password=s["user-octavia"]), mode="0600"),
-                ConfigFile(MGMT_HELPER, helper, mode="0755"),
-                ConfigFile(AMPHORA_PUBLIC_KEY, public_key.strip() + "\n")]
-
-    def _worker_files(self, s: Mapping[str, str], facts: MgmtFacts, pki: Pki,
-                      private_key: str, node: InstallNode) -> list[ConfigFile]:
-        port = facts.hm_ports[node.name]
-        private = {"owner": "root", "group": "octavia", "mode": "0640"}
-        hm = {"device": HM_DEVICE, "bridge": HM_BRIDGE, "unit": HM_UNIT, "script": HM_SCRIPT,
-              "env_file": HM_ENV}
-        return [
-            self._conf(s, facts, node),
-            ConfigFile(CERTS.server_ca, pki.server_ca_cert, **private),
-            ConfigFile(CERTS.server_ca_key, pki.server_ca_key, **private),
-            ConfigFile(CERTS.client_ca, pki.client_ca_cert, **private),
-            ConfigFile(CERTS.client, pki.client_cert + pki.client_key, **private),
-            ConfigFile(HM_ENV, hm_env(port, facts)),
-            ConfigFile(HM_SCRIPT, render("octavia/osl-octavia-hm-port.sh.j2", **hm),
-                       mode="0755"),
-            ConfigFile(f"/etc/systemd/system/{HM_UNIT}",
-                       render("octavia/octavia-hm-port.service.j2", **hm)),
-            ConfigFile(AMPHORA_PRIVATE_KEY, private_key, mode="0600"),
-        ]
-
     def _amphora_image(self, ctl: InstallNode, after: Sequence[Step]) -> Step:
         """Build (cached; minutes the first time, in parallel with the install) and copy
         to the controller (AmphoraImage), then upload to Glance."""
         image = AmphoraImage(f"{self.name}-amphora", AmphoraImageArgs(node=ctl),
                              pulumi.ResourceOptions(parent=self))
         return self.step(
-            "image", ctl, "octavia/image.sh.j2", inputs=image.remote_path,
+            "image", ctl, "octavia/image.sh.j2", Phase.RESOURCES, files=image_files,
+            inputs={"path": image.remote_path},
             secret_files=[],  # secrets reach the node inside config files only
-            files=lambda _s, path: [ConfigFile(IMAGE_ENV, f"IMAGE_FILE={path}\n")],
             context={"tag": AMPHORA.image_tag, "image_env": IMAGE_ENV},
             after=after, depends_on=[image.copy])
 

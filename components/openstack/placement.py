@@ -8,12 +8,22 @@ import pulumi
 
 from components.openstack import keystone
 from components.openstack.keystone import database_url
-from components.openstack.service import Service, ServiceArgs, uwsgi_default
+from components.openstack.service import (CloudFacts, Service, ServiceArgs, config_file,
+                                          uwsgi_default)
 from components.openstack.spec import CatalogEntry, Port, ServiceSpec
-from components.openstack.step import ConfigFile, Step
+from components.openstack.step import ConfigFile, InstallNode, Phase, Step
 
 PORT = 8778
 CONFIG = "/etc/placement/placement.conf"
+
+
+def setup_files(cloud: CloudFacts, s: Mapping[str, str], node: InstallNode) -> list[ConfigFile]:
+    return [config_file(CONFIG, "placement/placement.conf.j2", "placement", cloud=cloud,
+                        database=database_url("placement", s["db-placement"],
+                                              cloud.controller),
+                        password=s["user-placement"]),
+            uwsgi_default("placement-api", "/etc/placement/placement-api-uwsgi.ini",
+                          cloud.controller_ip, PORT)]
 
 
 class Placement(Service):
@@ -22,21 +32,10 @@ class Placement(Service):
     def __init__(self, name: str, args: ServiceArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("Placement", name, args, opts)
-        cloud = args.facts
-
-        def files(s: Mapping[str, str]) -> list[ConfigFile]:
-            return [self.ini(CONFIG, "placement/placement.conf.j2", "placement",
-                             cloud=cloud,
-                             database=database_url("placement", s["db-placement"],
-                                                   cloud.controller),
-                             password=s["user-placement"]),
-                    uwsgi_default("placement-api", "/etc/placement/placement-api-uwsgi.ini",
-                                  cloud.controller_ip, PORT)]
-
         register = keystone.register(self)
         self.ready = self.step("setup", args.controller(), "placement/setup.sh.j2",
-                               context={"port": PORT, "config": CONFIG},
-                               secrets=["db-placement", "user-placement"], files=files,
+                               Phase.SETUP, context={"port": PORT, "config": CONFIG},
+                               secrets=["db-placement", "user-placement"], files=setup_files,
                                after=[register])
         self.finish()
 

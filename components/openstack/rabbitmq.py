@@ -5,12 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Mapping
 
 import pulumi
 
-from components.openstack.service import Service, ServiceArgs
+from components.openstack.service import CloudFacts, Service, ServiceArgs
 from components.openstack.spec import Port, ServiceSpec
-from components.openstack.step import ConfigFile, Step
+from components.openstack.step import ConfigFile, InstallNode, Phase, Step
 from components.render import render
 
 ENV = "/etc/rabbitmq/rabbitmq-env.conf"
@@ -20,20 +21,22 @@ USER = "openstack"
 PORT = 5672
 
 
+def setup_files(cloud: CloudFacts, s: Mapping[str, str], node: InstallNode) -> list[ConfigFile]:
+    return [ConfigFile(ENV, render("rabbitmq/rabbitmq-env.conf.j2", cloud=cloud)),
+            ConfigFile(DEFINITIONS, definitions(s["rabbit"]), group="rabbitmq", mode="0640")]
+
+
 class RabbitMq(Service):
     ready: Step
 
     def __init__(self, name: str, args: ServiceArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("RabbitMq", name, args, opts)
-        env = render("rabbitmq/rabbitmq-env.conf.j2", cloud=args.facts)
-        self.ready = self.step("setup", args.controller(), "rabbitmq/setup.sh.j2",
+        ctl = args.controller()
+        self.ready = self.step("setup", ctl, "rabbitmq/setup.sh.j2", Phase.SETUP,
                                context={"env": ENV, "definitions": DEFINITIONS},
-                               secrets=["rabbit"],
-                               files=lambda s: [ConfigFile(ENV, env), ConfigFile(
-                                   DEFINITIONS, definitions(s["rabbit"]), group="rabbitmq",
-                                   mode="0640")],
-                               after=[args.after.packages_on(args.controller())])
+                               secrets=["rabbit"], files=setup_files,
+                               after=[args.after.packages_on(ctl)])
         self.finish()
 
 

@@ -4,19 +4,26 @@ way to make steps (so no service pastes its own remote-command wiring)."""
 from __future__ import annotations
 
 import ipaddress
+import posixpath
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pulumi
 
-from components.ini_overrides import IniOverrides
+from components.ini_overrides import FILES, IniOverrides
 from components.openstack.secrets import OpenStackSecrets
 from components.openstack.spec import ServiceSpec
-from components.openstack.step import ConfigFile, InstallNode, Step, secret_file
+from components.openstack.step import ConfigFile, InstallNode, Phase, Step, secret_file
 from components.patience import TCG, Patience
 from components.render import render
 
 REGION = "RegionOne"
+
+# A step's renderer: (facts, secret values by name, node, **inputs) -> the files of its
+# bundle. A module-level pure function next to its service's component, which calls it
+# inside the bundle's Output.apply; tested on its own against
+# tests/golden/renderers/<service>/<renderer>.txt (tests/unit/test_renderers.py).
+Renderer = Callable[..., list[ConfigFile]]
 
 
 @dataclass(frozen=True)
@@ -89,7 +96,7 @@ class ServiceArgs:
     secrets: OpenStackSecrets
     nodes: Sequence[InstallNode]
     after: Upstream = field(default_factory=Upstream)  # what this service builds on
-    # The stack's `overrides` (settings), merged into the INI files by `Service.ini`.
+    # The stack's `overrides` (settings), merged into the INI files by `Service.overridden`.
     overrides: IniOverrides = field(default_factory=IniOverrides)
     spec: ServiceSpec | None = None  # the service being built (registry.py)
     services: Sequence[ServiceSpec] = ()  # every service of the install, in build order
@@ -112,43 +119,43 @@ class Service(pulumi.ComponentResource):
         self.args = args
         self.steps: dict[str, Step] = {}
 
-    def step(self, suffix: str, node: InstallNode, template: str, *,
+    def step(self, suffix: str, node: InstallNode, template: str, phase: Phase, *,
              context: Mapping[str, object] | None = None,
-             secrets: Sequence[str] = (), files: Callable[..., list[ConfigFile]] | None = None,
-             inputs: pulumi.Input[object] | None = None,
+             secrets: Sequence[str] = (), files: Renderer | None = None,
+             inputs: pulumi.Input[Mapping[str, object]] | None = None,
              secret_files: Sequence[str] | None = None,
              after: Sequence[Step] = (), depends_on: Sequence[pulumi.Resource] = ()) -> Step:
-        """A step named `<service>-<suffix>`. Its bundle: `files(secret_values)` — or
-        `files(secret_values, inputs)` when it also needs other Outputs (certificates,
-        facts another step printed) — plus, as files the script reads with `secret`, the
-        secrets named in `secret_files` (default: all of `secrets`)."""
+        """A step named `<service>-<suffix>`, doing `phase`. Its bundle: the renderer's
+        `files(facts, secret_values, node, **inputs)` (`inputs`: its other arguments, plain
+        or Outputs such as certificates or facts another step printed) with the stack's
+        overrides merged into its INI files, plus, as files the script reads with
+        `secret`, the secrets named in `secret_files` (default: all of `secrets`)."""
         bundle = None
         if files is not None or secrets:
             installed = list(secrets if secret_files is None else secret_files)
 
             def make(both: list) -> list[ConfigFile]:
                 values, extra = both
-                made = [] if files is None else (files(values) if inputs is None
-                                                 else files(values, extra))
-                return [*made, *[secret_file(n, values[n]) for n in sorted(installed)]]
+                made = [] if files is None else files(self.args.facts, values, node,
+                                                      **(extra or {}))
+                return [*map(self.overridden, made),
+                        *[secret_file(n, values[n]) for n in sorted(installed)]]
 
             bundle = pulumi.Output.all(self.args.secrets.values(secrets), inputs).apply(make)
         step = Step(f"{self.name}-{suffix}", node, template, parent=self,
                     context={"cloud": self.args.facts, **(context or {})}, files=bundle,
-                    after=after, depends_on=depends_on)
+                    after=after, depends_on=depends_on, phase=phase)
         self.steps[suffix] = step
         return step
 
-    def ini_text(self, path: str, text: str) -> str:
-        """`text` of this service's INI file `path` with the stack's overrides for it
-        merged in (unchanged without any; components/ini_overrides.py)."""
-        return self.args.overrides.apply(self.kind.lower(), path, text)
-
-    def ini(self, path: str, template: str, group: str, mode: str = "0640",
-            **context: object) -> ConfigFile:
-        """An oslo.config file as `config_file` renders it, with its overrides."""
-        return ConfigFile(path, self.ini_text(path, render(template, **context)), owner="root",
-                          group=group, mode=mode)
+    def overridden(self, file: ConfigFile) -> ConfigFile:
+        """`file` with the stack's overrides merged in when it is one of this service's INI
+        files (ini_overrides.FILES); unchanged without any."""
+        service = self.kind.lower()
+        if posixpath.basename(file.path) not in FILES.get(service, ()):
+            return file
+        return replace(file, content=self.args.overrides.apply(service, file.path,
+                                                               file.content))
 
     def finish(self) -> None:
         self.register_outputs({"steps": sorted(self.steps)})
@@ -156,7 +163,8 @@ class Service(pulumi.ComponentResource):
 
 def config_file(path: str, template: str, group: str, mode: str = "0640",
                 **context: object) -> ConfigFile:
-    """An OpenStack config file as the packages ship them: root:<service>, 0640."""
+    """An OpenStack config file as the packages ship them: root:<service>, 0640 (the
+    stack's overrides are merged in by the step: Service.overridden)."""
     return ConfigFile(path, render(template, **context), owner="root", group=group, mode=mode)
 
 

@@ -4,14 +4,14 @@ sync."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pulumi
 
 from components.openstack.registry import expected_reports
-from components.openstack.service import Service, ServiceArgs
+from components.openstack.service import CloudFacts, Service, ServiceArgs
 from components.openstack.spec import ServiceSpec
-from components.openstack.step import ConfigFile, InstallNode, Step
+from components.openstack.step import ConfigFile, InstallNode, Phase, Step
 from components.render import render
 
 STATES_HELPER = "/usr/local/sbin/osl-service-states"
@@ -24,19 +24,21 @@ def expected_services(nodes: Sequence[InstallNode],
     return expected_reports(services, [(n.name, n.roles) for n in nodes])
 
 
+def check_files(cloud: CloudFacts, s: Mapping[str, str], node: InstallNode) -> list[ConfigFile]:
+    return [ConfigFile(STATES_HELPER, render("smoke/osl-service-states.py.j2"), mode="0755")]
+
+
 class SmokeCheck(Service):
     check: Step
 
     def __init__(self, name: str, args: ServiceArgs, amphora: dict | None,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("SmokeCheck", name, args, opts)
-        self.check = self.step("check", args.controller(), "smoke/check.sh.j2",
+        self.check = self.step("check", args.controller(), "smoke/check.sh.j2", Phase.VERIFY,
                                context={"expected_services": expected_services(
                                             args.nodes, args.services),
                                         "amphora": amphora, "states": STATES_HELPER},
-                               files=lambda _secrets: [ConfigFile(
-                                   STATES_HELPER, render("smoke/osl-service-states.py.j2"),
-                                   mode="0755")],
+                               files=check_files,
                                after=[*args.after.services.values(),
                                       *args.after.time.values()])
         self.finish()

@@ -21,6 +21,7 @@ import base64
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import pulumi
 import pulumi_command as command
@@ -33,6 +34,19 @@ STEP_DIR = "/var/lib/openstack-lab/steps"
 RUN_DIR = "/run/openstack-lab"
 LOG_DIR = "/var/log/openstack-lab"
 SECRET_DIR = "/etc/openstack-lab/secrets"
+
+
+class Phase(StrEnum):
+    """What a step does for its service (kolla-ansible's one file per action). A label of
+    the step (`Step.phase`), not part of its name or script: naming phases changes no URN
+    and re-runs nothing."""
+
+    PACKAGES = "packages"  # a node's packages: the APT cache, apt, what it must not run
+    SETUP = "setup"  # a service's config files, database and units on one node
+    REGISTER = "register"  # Keystone: projects, roles, a service's user and catalog
+    AGENTS = "agents"  # a service's daemons on each node that runs them
+    RESOURCES = "resources"  # cloud objects made through the APIs: networks, images
+    VERIFY = "verify"  # wait until what the service runs reports up (and map it)
 
 
 @dataclass(frozen=True)
@@ -100,9 +114,11 @@ class Step:
                  context: Mapping[str, object] | None = None,
                  files: pulumi.Input[Sequence[ConfigFile]] | None = None,
                  after: Sequence[Step] = (),
-                 depends_on: Sequence[pulumi.Resource] = ()) -> None:
+                 depends_on: Sequence[pulumi.Resource] = (),
+                 phase: Phase | None = None) -> None:
         self.name = name
         self.node = node
+        self.phase = phase
         self.script = step_script(name, template, node=node.name, log_dir=LOG_DIR,
                                   secret_dir=SECRET_DIR, **(context or {}))
         stdin = (pulumi.Output.secret(pulumi.Output.from_input(files).apply(bundle))

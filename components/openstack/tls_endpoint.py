@@ -16,7 +16,7 @@ the admin password in its bundle, like the controller's steps).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -25,7 +25,7 @@ from components.keys import CertificateAuthority, IssuedCertificate
 from components.openstack import keystone
 from components.openstack.service import CloudFacts, Service, ServiceArgs
 from components.openstack.spec import Port, ServiceSpec
-from components.openstack.step import ConfigFile, InstallNode, Step, secret_file
+from components.openstack.step import ConfigFile, InstallNode, Phase, Step
 from components.render import render
 
 HORIZON_PORT = 443
@@ -115,15 +115,16 @@ def certificate_names(cloud: CloudFacts, node: InstallNode) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def endpoint_files(cloud: CloudFacts, node: InstallNode, ca_cert: str, cert: str, key: str,
-                   admin_password: str, api_ports: ApiPorts) -> list[ConfigFile]:
+def nginx_files(cloud: CloudFacts, s: Mapping[str, str], node: InstallNode, *, ca_cert: str,
+                cert: str, key: str, api_ports: ApiPorts) -> list[ConfigFile]:
+    """The CA, the node's certificate and key, and the site. (The admin password the
+    step checks the catalog with comes as a secret file: Service.step.)"""
     listen = node.addresses.get("public", cloud.public_host)
     return [
         ConfigFile(CA_CERT, ca_cert),
         ConfigFile(SERVER_CERT, cert),
         ConfigFile(SERVER_KEY, key, mode="0600"),
         ConfigFile(SITE, nginx_site(cloud, node.name, listen, api_ports)),
-        secret_file("admin", admin_password),
     ]
 
 
@@ -168,19 +169,14 @@ class TlsEndpoint(Service):
         self.register_outputs({"steps": sorted(self.steps), "ca_cert_pem": self.ca_cert_pem})
 
     def _nginx(self, node: InstallNode, cert: IssuedCertificate) -> Step:
-        """Like Service.step, but the bundle also carries the certificates (Outputs of
-        resources, not generated secrets)."""
-        cloud, after = self.args.facts, self.args.after
         api_ports = proxied_ports(self.args.services)
-        files = pulumi.Output.all(self.ca.cert_pem, cert.cert_pem, cert.key_pem,
-                                  self.args.secrets.value("admin")).apply(
-            lambda v: endpoint_files(cloud, node, v[0], v[1], v[2], v[3], api_ports))
-        step = Step(f"{self.name}-nginx-{node.name}", node, "tls/setup.sh.j2", parent=self,
-                    context={"cloud": cloud, **step_context(cloud, node, api_ports)},
-                    files=files, after=[after.packages_on(node)],
-                    depends_on=after.running(keystone.SPEC))
-        self.steps[f"nginx-{node.name}"] = step
-        return step
+        return self.step(f"nginx-{node.name}", node, "tls/setup.sh.j2", Phase.SETUP,
+                         context=step_context(self.args.facts, node, api_ports),
+                         secrets=["admin"], files=nginx_files,
+                         inputs={"ca_cert": self.ca.cert_pem, "cert": cert.cert_pem,
+                                 "key": cert.key_pem, "api_ports": api_ports},
+                         after=[self.args.after.packages_on(node)],
+                         depends_on=self.args.after.running(keystone.SPEC))
 
 
 def proxied_ports(services: Sequence[ServiceSpec]) -> list[tuple[str, int]]:

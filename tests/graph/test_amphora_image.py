@@ -12,7 +12,7 @@ from components.openstack.amphora_image import COPY_SCRIPT, REMOTE_IMAGE_DIR
 from tests.fixtures.keys import BEGIN, HOST_KEY, fake_private_key, real_private_key
 from tests.graph.test_underlay import GCP, METAL
 from tests.harness import run_main, stack_outputs
-from tests.install_capture import is_secret, unwrap
+from tests.harness import is_secret, unwrap
 
 IMAGE = "/root/.openstack-lab/images/debian-13-amphora-0123456789ab.qcow2"
 COPY = "openstack-octavia-amphora-copy"

@@ -20,9 +20,9 @@ from components import render
 from components.openstack import keystone, rabbitmq, registry
 from components.openstack.keystone import database_url
 from components.openstack.rabbitmq import transport_url
-from components.openstack.service import Service, ServiceArgs, config_file
+from components.openstack.service import CloudFacts, Service, ServiceArgs, config_file
 from components.openstack.spec import CatalogEntry, Port, ServiceSpec
-from components.openstack.step import ConfigFile, Step
+from components.openstack.step import ConfigFile, InstallNode, Phase, Step
 from policy import guardrails
 from tests.conftest import REPO_ROOT
 from tests.install_capture import Install, capture
@@ -33,6 +33,16 @@ PORT = 9999
 CONFIG = "/etc/example/example.conf"
 
 
+def setup_files(cloud: CloudFacts, s: Mapping[str, str], node: InstallNode) -> list[ConfigFile]:
+    """The renderer: a pure function, with its own golden like the shipped services'
+    (tests/unit/test_renderers.py). Its INI file would get the stack's overrides once
+    declared in ini_overrides.FILES (not derived from the specs yet)."""
+    return [config_file(CONFIG, "example/example.conf.j2", "example", cloud=cloud, port=PORT,
+                        password=s["user-example"],
+                        database=database_url("example", s["db-example"], cloud.controller),
+                        transport_url=transport_url(s["rabbit"], cloud.controller))]
+
+
 class Example(Service):
     """An API on the controller with a database, a Keystone user and the message queue."""
 
@@ -41,23 +51,12 @@ class Example(Service):
     def __init__(self, name: str, args: ServiceArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("Example", name, args, opts)
-        cloud = args.facts
-
-        def files(s: Mapping[str, str]) -> list[ConfigFile]:
-            # config_file, not self.ini: stack overrides for a file need it declared in
-            # ini_overrides.FILES (not derived from the specs yet).
-            return [config_file(CONFIG, "example/example.conf.j2", "example", cloud=cloud,
-                                port=PORT, password=s["user-example"],
-                                database=database_url("example", s["db-example"],
-                                                      cloud.controller),
-                                transport_url=transport_url(s["rabbit"], cloud.controller))]
-
         register = keystone.register(self)
-        self.ready = self.step("setup", args.controller(), "example/setup.sh.j2",
+        self.ready = self.step("setup", args.controller(), "example/setup.sh.j2", Phase.SETUP,
                                context={"port": PORT, "config": CONFIG},
                                secrets=["db-example", "user-example", "rabbit"],
-                               secret_files=["db-example"], files=files, after=[register],
-                               depends_on=args.after.running(rabbitmq.SPEC))
+                               secret_files=["db-example"], files=setup_files,
+                               after=[register], depends_on=args.after.running(rabbitmq.SPEC))
         self.finish()
 
 

@@ -16,8 +16,8 @@ import pytest
 
 from components import ini_overrides
 from components.config import ConfigError
-from tests.harness import run_main
-from tests.install_capture import PROFILES, Install, capture, plain_strings
+from tests.harness import plain_strings, run_main
+from tests.install_capture import PROFILES, Install, capture
 
 GLANCE_SETUP = "openstack-glance-setup"
 GLANCE_CONF = "/etc/glance/glance-api.conf"

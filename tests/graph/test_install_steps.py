@@ -10,7 +10,8 @@ import itertools
 
 from components.openstack.registry import SERVICES
 from components.openstack.step import digest
-from tests.install_capture import Install, is_secret, plain_strings, unwrap
+from tests.harness import is_secret, plain_strings, unwrap
+from tests.install_capture import Install
 
 CONTROLLER = "controller"
 # From the services' specs (registry.py): who registers with Keystone, what the smoke

@@ -16,11 +16,11 @@ from components.openstack import registry
 from components.openstack.amphora_image import remote_image_path
 from components.openstack.secrets import OpenStackSecrets
 from components.openstack.service import CloudFacts, ServiceArgs, Upstream
-from components.openstack.step import InstallNode
+from components.openstack.step import InstallNode, Phase
 from components.readiness import SshTarget
 from tests.fixtures.keys import BEGIN, fake_private_key
-from tests.harness import DEFAULT_OUTPUTS, LabMocks, install_mocks
-from tests.install_capture import parse_bundle, step_body, unwrap
+from tests.harness import DEFAULT_OUTPUTS, LabMocks, install_mocks, unwrap
+from tests.install_capture import parse_bundle, step_body
 
 IMAGE = "/root/.openstack-lab/images/debian-13-amphora-0123456789ab.qcow2"
 FACTS = {"project_id": "proj-1", "network_id": "net-1", "cidr": o.LB_MGMT_CIDR, "mtu": 1450,
@@ -91,6 +91,9 @@ def test_octavia_steps_bundles_and_image_chain():
     def run():
         octavia = build()
         assert octavia.amphora == {"image_tag": "amphora", "flavor": "amphora"}
+        assert {suffix: step.phase for suffix, step in octavia.steps.items()} == {
+            "register": Phase.REGISTER, "resources": Phase.RESOURCES, "api": Phase.SETUP,
+            "worker-network": Phase.AGENTS, "image": Phase.RESOURCES, "verify": Phase.VERIFY}
         return octavia.ready.digest.apply(lambda _: None)
 
     run()

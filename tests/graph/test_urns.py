@@ -28,8 +28,8 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.fixtures.keys import HOST_KEY, real_private_key
-from tests.install_capture import is_secret
-from tests.harness import PROJECT, LabMocks, Registered, install_mocks, run_main, stack_outputs
+from tests.harness import (PROJECT, LabMocks, Registered, install_mocks, is_secret, run_main,
+                           stack_outputs)
 
 GOLDEN = REPO_ROOT / "tests/golden/urns"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"

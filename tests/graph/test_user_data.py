@@ -10,8 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import yaml
 
-from tests.harness import RecordingMonitor
-from tests.install_capture import is_secret, unwrap
+from tests.harness import RecordingMonitor, is_secret, unwrap
 
 
 def user_data(monitor: RecordingMonitor) -> dict[str, object]:

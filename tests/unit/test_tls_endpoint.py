@@ -225,12 +225,12 @@ def test_certificate_names():
 
 
 def test_files_key_is_root_only_and_bundle_shaped():
-    files = tls.endpoint_files(CLOUD, node(), "CA", "CERT", "KEY", "pw", PORTS)
+    files = tls.nginx_files(CLOUD, {}, node(), ca_cert="CA", cert="CERT", key="KEY",
+                            api_ports=PORTS)
     by_path = {f.path: f for f in files}
     assert by_path[tls.SERVER_KEY].mode == "0600"
     assert by_path[tls.SERVER_KEY].content == "KEY"
     assert by_path[tls.SERVER_CERT].mode == by_path[tls.CA_CERT].mode == "0644"
-    assert by_path[f"{SECRET_DIR}/admin"].mode == "0600"
     assert all(f.path.startswith(tls.CERT_DIR) for f in files
                if f.path.endswith((".crt", ".key")))
     assert by_path[tls.SITE].content == tls.nginx_site(CLOUD, "network", PUBLIC, PORTS)
