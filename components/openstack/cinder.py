@@ -53,6 +53,20 @@ def cinder_files(cloud: CloudFacts, s: Mapping[str, str], node: InstallNode) -> 
     return files
 
 
+# LIO's kernel side. rtslib (cinder-rtstool) writes /sys/kernel/config/target/dbroot
+# before it would load anything, so without these the first export fails with
+# FileNotFoundError (seen on the lab: every attach failed).
+LIO_MODULES = ("target_core_mod", "target_core_iblock", "iscsi_target_mod")
+
+
+def volume_files(cloud: CloudFacts, s: Mapping[str, str], node: InstallNode) -> list[ConfigFile]:
+    """What cinder-volume's step installs: the node's cinder files, and LIO's modules
+    loaded at every boot."""
+    return [*cinder_files(cloud, s, node),
+            ConfigFile("/etc/modules-load.d/openstack-lab-lio.conf",
+                       "".join(f"{m}\n" for m in LIO_MODULES))]
+
+
 def initiator_files(cloud: CloudFacts, s: Mapping[str, str],
                     node: InstallNode) -> list[ConfigFile]:
     return [ConfigFile("/etc/iscsi/initiatorname.iscsi",
@@ -74,8 +88,9 @@ class Cinder(Service):
                                 files=initiator_files, after=[args.after.packages_on(n)])
                       for n in args.nodes if n.has("compute") or n.has("storage")]
         volumes = [self.step(f"volume-{n.name}", n, "cinder/volume.sh.j2", Phase.AGENTS,
-                             context={"vg": VOLUME_GROUP, "device": LVM_DEVICE},
-                             secrets=SECRETS, files=cinder_files,
+                             context={"vg": VOLUME_GROUP, "device": LVM_DEVICE,
+                                      "lio_modules": LIO_MODULES},
+                             secrets=SECRETS, files=volume_files,
                              after=[args.after.packages_on(n)],
                              depends_on=[api.command, *[i.command for i in initiators]])
                    for n in args.with_role("storage")]

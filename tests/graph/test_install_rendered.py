@@ -39,7 +39,8 @@ INI = re.compile(r"^/etc/(keystone|glance|placement|nova|neutron|cinder|octavia|
 NOT_INI = {"/etc/apt-cacher-ng/zz-openstack-lab.conf", "/etc/chrony/conf.d/openstack-lab.conf",
            "/etc/lvm/lvmlocal.conf", "/etc/memcached.conf",
            "/etc/rabbitmq/rabbitmq-env.conf", "/etc/nginx/sites-available/openstack-lab.conf",
-           "/etc/apache2/conf-available/openstack-lab-horizon.conf"}
+           "/etc/apache2/conf-available/openstack-lab-horizon.conf",
+           "/etc/modules-load.d/openstack-lab-lio.conf"}
 
 
 # --- shellcheck ---------------------------------------------------------------------------

@@ -116,6 +116,7 @@ CASES = [
     Case("neutron", "agent_files-all-in-one", neutron.agent_files, ALL_IN_ONE),
     Case("cinder", "cinder_files-controller", cinder.cinder_files, CONTROLLER),
     Case("cinder", "cinder_files-storage", cinder.cinder_files, STORAGE),
+    Case("cinder", "volume_files", cinder.volume_files, STORAGE),
     Case("cinder", "initiator_files", cinder.initiator_files, COMPUTE),
     Case("octavia", "resource_files", octavia.resource_files, CONTROLLER,
          {"public_key": "ssh-ed25519 AAAA octavia-amphora", "network_nodes": ["network"]}),
@@ -261,6 +262,14 @@ def test_cinder_lvm_backend_only_on_storage():
             assert cfg["lvm"]["volume_group"] == cinder.VOLUME_GROUP
     assert files_of("cinder/initiator_files.txt")["/etc/iscsi/initiatorname.iscsi"].content \
         == f"InitiatorName={cinder.initiator_name(COMPUTE.name)}\n"
+
+
+def test_the_volume_step_loads_lio_at_boot():
+    # rtslib needs target_core_mod's configfs before its first export.
+    files = files_of("cinder/volume_files.txt")
+    assert files["/etc/modules-load.d/openstack-lab-lio.conf"].content.split() == [
+        "target_core_mod", "target_core_iblock", "iscsi_target_mod"]
+    assert "/etc/cinder/cinder.conf" in files
 
 
 def test_horizon_settings_keep_cookies_to_tls():

@@ -154,6 +154,8 @@ if [ "$(systemctl is-enabled tgt 2>/dev/null || true)" != masked ] || systemctl 
   rm -f /etc/tgt/conf.d/cinder.conf
   echo "tgt: masked (LIO exports the volumes)"
 fi
+# LIO's modules now too (modules-load.d has them for the next boot).
+modprobe -a target_core_mod target_core_iblock iscsi_target_mod
 # cinder-rtstool, as rootwrap finds it, is ours: the package's own, plus emulate_tpu on
 # every new backstore (osl-cinder-rtstool). Diverted, so a package upgrade keeps it.
 if ! dpkg-divert --list /usr/bin/cinder-rtstool | grep -q .; then
