@@ -142,8 +142,18 @@ start_dhcp() {
   return 1
 }
 
-fetch() { # path file
-  wget -q -T 10 -O "$2" "$METADATA$1" 2>/dev/null
+fetch() { # path file [seconds]
+  wget -q -T "${3:-10}" -O "$2" "$METADATA$1" 2>/dev/null
+}
+
+# Once the service answered: Nova may still take longer than the probe's 10 s for one
+# answer (the keypair lookup took 10.2 s on a loaded TCG lab, and the guest came up
+# without its key), so each later read gets 60 s and three tries.
+fetch_patiently() { # path file
+  for _ in 1 2 3; do
+    fetch "$1" "$2" 60 && return 0
+  done
+  return 1
 }
 
 # identity FQDN [KEY_FILE]: the hostname and root's SSH key, from either source.
@@ -208,9 +218,9 @@ read_metadata() {
     tries=$((tries + 1))
     sleep 5
   done
-  fetch /latest/meta-data/public-keys/0/openssh-key /run/ssh-key || rm -f /run/ssh-key
+  fetch_patiently /latest/meta-data/public-keys/0/openssh-key /run/ssh-key || rm -f /run/ssh-key
   identity "$(head -n 1 /run/hostname)" /run/ssh-key
-  if fetch /openstack/latest/user_data /run/user-data.tmp; then
+  if fetch_patiently /openstack/latest/user_data /run/user-data.tmp; then
     mv /run/user-data.tmp /run/user-data
   else
     rm -f /run/user-data.tmp
