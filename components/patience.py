@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from components.accel import Accel
 
+SYSTEMD_START_TIMEOUT = 90  # systemd's DefaultTimeoutStartSec
+
 
 @dataclass(frozen=True)
 class Patience:
@@ -38,10 +40,26 @@ class Patience:
     # worker waits for Nova to report an amphora ACTIVE.
     amphora_active_retries: int
     amphora_active_wait: int
+    # Octavia [haproxy_amphora] rest_request_read_timeout: how long the worker waits for
+    # the agent to answer one request (a listener's start is `systemctl start` of its
+    # haproxy inside the amphora, answered only once haproxy runs), seconds.
+    amphora_request_read: int
+    # Octavia [amphora_agent] agent_request_read_timeout, written into every amphora: the
+    # agent's gunicorn kills a request that runs longer, seconds.
+    amphora_agent_request: int
+    # systemd DefaultTimeoutStartSec inside the amphora image (haproxy's and keepalived's
+    # units the agent writes, its netns unit), seconds; systemd's own 90 s adds no drop-in.
+    amphora_unit_start: int
 
     @property
     def is_tcg(self) -> bool:
         return self.name == "tcg"
+
+    @property
+    def amphora_unit_drop_in(self) -> int | None:
+        """The amphora image's DefaultTimeoutStartSec, where it differs from systemd's."""
+        return None if self.amphora_unit_start == SYSTEMD_START_TIMEOUT \
+            else self.amphora_unit_start
 
 
 KVM = Patience(
@@ -57,6 +75,9 @@ KVM = Patience(
     amphora_connect_retries=120,  # octavia's default (10 min)
     amphora_active_retries=30,  # octavia's default (5 min)
     amphora_active_wait=10,  # octavia's default
+    amphora_request_read=60,  # octavia's default
+    amphora_agent_request=180,  # octavia's default
+    amphora_unit_start=SYSTEMD_START_TIMEOUT,  # the image carries no drop-in
 )
 
 TCG = Patience(
@@ -69,6 +90,14 @@ TCG = Patience(
     amphora_connect_retries=1080,  # 90 min
     amphora_active_retries=60,  # 10 min
     amphora_active_wait=10,
+    # Every listener of this lab went to ERROR with the agent's "Error starting haproxy"
+    # (its `systemctl start` of the listener's haproxy failed): in a nested guest of a TCG
+    # node that start, and the request waiting on it, can outlast systemd's 90 s
+    # (Type=notify) and the worker's 60 s read. Each bound is above the one it waits
+    # on: unit start < agent request < worker read.
+    amphora_request_read=1800,
+    amphora_agent_request=1200,
+    amphora_unit_start=900,
 )
 
 

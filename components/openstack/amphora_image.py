@@ -92,6 +92,16 @@ def _hop(target: SshTarget) -> pulumi.Output[Hop]:
 @dataclass(frozen=True)
 class AmphoraImageArgs:
     node: InstallNode  # where the image goes: the node whose step uploads it
+    # DefaultTimeoutStartSec inside the amphora (Patience.amphora_unit_drop_in); None
+    # keeps systemd's, and the recipe's digest alone triggers the build.
+    unit_start: int | None = None
+
+    def build_environment(self) -> dict[str, str] | None:
+        return None if self.unit_start is None else {"AMPHORA_UNIT_START": str(self.unit_start)}
+
+    def build_triggers(self) -> list[str] | None:
+        env = self.build_environment()
+        return None if env is None else [RECIPE.digest(), *(f"{k}={v}" for k, v in env.items())]
 
 
 class AmphoraImage(pulumi.ComponentResource):
@@ -107,7 +117,9 @@ class AmphoraImage(pulumi.ComponentResource):
         # Its children used to be its parent's (Octavia's): same names, old parent aliased.
         former = opts.parent if opts is not None else None
         aliases = [pulumi.Alias(parent=former)] if former is not None else None
-        self.path = image_recipe.build(f"{name}-build", RECIPE, self, aliases=aliases)
+        self.path = image_recipe.build(f"{name}-build", RECIPE, self, aliases=aliases,
+                                       environment=args.build_environment(),
+                                       triggers=args.build_triggers())
         self.remote_path = self.path.apply(remote_image_path)
         # scp with the pinned host keys (the keys on stdin): our command provider has no
         # CopyToRemote, and the SSH files `make up` writes do not exist yet.

@@ -297,7 +297,9 @@ class Octavia(Service):
     def _amphora_image(self, ctl: InstallNode, after: Sequence[Step]) -> Step:
         """Build (cached; minutes the first time, in parallel with the install) and copy
         to the controller (AmphoraImage), then upload to Glance."""
-        image = AmphoraImage(f"{self.name}-amphora", AmphoraImageArgs(node=ctl),
+        unit_start = self.args.facts.patience.amphora_unit_drop_in
+        image = AmphoraImage(f"{self.name}-amphora",
+                             AmphoraImageArgs(node=ctl, unit_start=unit_start),
                              pulumi.ResourceOptions(parent=self))
         return self.step(
             "image", ctl, "octavia/image.sh.j2", Phase.RESOURCES, files=image_files,

@@ -7,7 +7,7 @@
 #
 # Cached at $OPENSTACK_LAB_HOME/images/debian-13-amphora-<key>.qcow2, <key> being a hash
 # of both recipes (node and amphora scripts and hooks), the package list, suite, mirror,
-# architecture and disk size. Archive content is not part of the key: delete the image to
+# architecture, disk size and AMPHORA_UNIT_START. Archive content is not part of the key: delete the image to
 # pick up newer packages (then `pulumi up` needs it back: run this script again).
 #
 # Prints only the image path on stdout; progress and timings go to stderr.
@@ -16,7 +16,8 @@
 #
 # --print-path prints where the image for these inputs lives, exit 0 if it is there,
 # 1 if not. Environment: NODE_IMAGE_MIRROR, NODE_IMAGE_SUITE (shared with the node image),
-# AMPHORA_IMAGE_SIZE.
+# AMPHORA_IMAGE_SIZE, AMPHORA_UNIT_START (the units' start timeout in the amphora, seconds;
+# customize-amphora.sh).
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
@@ -67,7 +68,8 @@ convert_to_qcow2() { # raw-file qcow2-file
 image_key() {
   {
     cat "$NODE_BUILDER" "$NODE_HOOK" "$SELF" "$CUSTOMIZE_HOOK"
-    printf '%s\n' "${PACKAGES[@]}" "${DPKG_OPTS[@]}" "$SUITE" "$MIRROR" "$ARCH" "$SIZE_BYTES"
+    printf '%s\n' "${PACKAGES[@]}" "${DPKG_OPTS[@]}" "$SUITE" "$MIRROR" "$ARCH" "$SIZE_BYTES" \
+      "unit-start=${AMPHORA_UNIT_START:-}"
   } | sha256sum | cut -c1-12
 }
 

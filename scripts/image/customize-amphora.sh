@@ -63,8 +63,36 @@ CONF
   printf '[Timer]\nOnCalendar=\nOnCalendar=hourly\n' > "$ROOT/etc/systemd/system/logrotate.timer.d/hourly.conf"
 }
 
+# Debian's octavia-agent-netns.service waits 5 min at first boot for the agent's
+# plugged_interfaces and then fails the unit (its script exits 1): that file is written
+# only when Octavia plugs the VIP, which takes longer than that where amphorae boot
+# slowly. The agent creates the namespace itself at that plug, and with the first
+# listener installs upstream's amphora-netns.service, which haproxy requires and which
+# restores the namespace after a reboot; Debian's unit keeps its boot-time part, its
+# failure no longer marks the amphora degraded.
+configure_netns_unit() {
+  mkdir -p "$ROOT/etc/systemd/system/octavia-agent-netns.service.d"
+  printf '[Service]\nExecStart=\nExecStart=-/usr/sbin/octavia-agent-netns-start\n' \
+    > "$ROOT/etc/systemd/system/octavia-agent-netns.service.d/openstack-lab.conf"
+}
+
+# AMPHORA_UNIT_START (seconds, from the lab's Patience; unset keeps systemd's 90 s): the
+# start timeout of every unit in the amphora, among them the haproxy unit the agent
+# writes per load balancer (Type=notify: haproxy must be up within it).
+configure_unit_start() {
+  [ -n "${AMPHORA_UNIT_START:-}" ] || return 0
+  case $AMPHORA_UNIT_START in
+    *[!0-9]* | 0*) die "customize: AMPHORA_UNIT_START must be a number of seconds" ;;
+  esac
+  mkdir -p "$ROOT/etc/systemd/system.conf.d"
+  printf '[Manager]\nDefaultTimeoutStartSec=%s\n' "$AMPHORA_UNIT_START" \
+    > "$ROOT/etc/systemd/system.conf.d/openstack-lab-patience.conf"
+}
+
 configure_cloud_init
 configure_units
+configure_netns_unit
+configure_unit_start
 configure_dhclient
 configure_logrotate
-note "customize: amphora (ConfigDrive, agent units, dhclient, logrotate) done"
+note "customize: amphora (ConfigDrive, agent units, netns unit, unit start ${AMPHORA_UNIT_START:-90} s, dhclient, logrotate) done"

@@ -79,3 +79,64 @@ def test_the_keys_on_stdin_are_the_nodes_then_the_jump_hosts():
     assert a.keys_on_stdin("NODE KEY\n") == "NODE KEY\n"  # as it is: the local lab's stdin
     assert a.keys_on_stdin("NODE KEY", "JUMP KEY\n") == "NODE KEY\nJUMP KEY\n"
     assert a.keys_on_stdin("NODE KEY\n", "JUMP KEY\n") == "NODE KEY\nJUMP KEY\n"
+
+
+# --- the units' start timeout inside the amphora --------------------------------------------
+
+def test_the_unit_start_timeout_keys_the_image_apart(tmp_path):
+    stock = print_path(a.RECIPE.entry, tmp_path).stdout.strip()
+    patient = print_path(a.RECIPE.entry, tmp_path, AMPHORA_UNIT_START="900").stdout.strip()
+    assert patient != stock
+    assert print_path(a.RECIPE.entry, tmp_path, AMPHORA_UNIT_START="").stdout.strip() == stock
+
+
+def test_only_a_drop_in_reaches_the_build_and_its_trigger():
+    node = object()
+    assert a.AmphoraImageArgs(node).build_environment() is None  # type: ignore[arg-type]
+    assert a.AmphoraImageArgs(node).build_triggers() is None  # type: ignore[arg-type]
+    args = a.AmphoraImageArgs(node, unit_start=900)  # type: ignore[arg-type]
+    assert args.build_environment() == {"AMPHORA_UNIT_START": "900"}
+    assert args.build_triggers() == [a.RECIPE.digest(), "AMPHORA_UNIT_START=900"]
+
+
+def run_hooks(root, *functions: str, **env: str) -> subprocess.CompletedProcess:
+    """customize-amphora.sh's named functions alone, on `root` (the whole hook chroots)."""
+    script = (a.RECIPE.path.parent / "customize-amphora.sh").read_text()
+    bodies = []
+    for fn in functions:
+        start = script.index(f"\n{fn}() {{\n")
+        bodies.append(script[start:script.index("\n}\n", start) + 3])
+    lib = a.RECIPE.path.parent.parent / "lib.sh"
+    program = "\n".join(["set -euo pipefail", f"source '{lib}'", f"ROOT='{root}'", *bodies,
+                         *functions])
+    return subprocess.run(["bash", "-c", program], capture_output=True, text=True,
+                          env={**os.environ, **env})
+
+
+def test_the_amphora_gets_the_start_timeout_it_is_given(tmp_path):
+    done = run_hooks(tmp_path, "configure_unit_start", AMPHORA_UNIT_START="900")
+    assert done.returncode == 0, done.stderr
+    conf = tmp_path / "etc/systemd/system.conf.d/openstack-lab-patience.conf"
+    assert conf.read_text() == "[Manager]\nDefaultTimeoutStartSec=900\n"
+
+
+def test_without_a_timeout_the_amphora_keeps_systemds(tmp_path):
+    done = run_hooks(tmp_path, "configure_unit_start")
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "etc/systemd/system.conf.d").exists()
+
+
+@pytest.mark.parametrize("value", ["15min", "0", "9 0", "-1"])
+def test_a_timeout_that_is_not_seconds_is_refused(tmp_path, value):
+    done = run_hooks(tmp_path, "configure_unit_start", AMPHORA_UNIT_START=value)
+    assert done.returncode != 0 and "AMPHORA_UNIT_START" in done.stderr
+    assert not (tmp_path / "etc/systemd/system.conf.d").exists()
+
+
+def test_debians_netns_unit_may_fail_without_failing(tmp_path):
+    done = run_hooks(tmp_path, "configure_netns_unit")
+    assert done.returncode == 0, done.stderr
+    drop_in = tmp_path / "etc/systemd/system/octavia-agent-netns.service.d/openstack-lab.conf"
+    # the package's ExecStart is reset, then the same script with systemd's "-" prefix
+    assert drop_in.read_text().splitlines() == [
+        "[Service]", "ExecStart=", "ExecStart=-/usr/sbin/octavia-agent-netns-start"]

@@ -33,7 +33,9 @@ def test_tcg_is_what_the_templates_had():
     assert dataclasses.asdict(TCG) == {
         "name": "tcg", "unit_start": 3600, "api_answer": 1200, "rpc_response": 600,
         "vif_plugging": 1800, "proxy": 1800, "amphora_connect_retries": 1080,
-        "amphora_active_retries": 60, "amphora_active_wait": 10}
+        "amphora_active_retries": 60, "amphora_active_wait": 10,
+        "amphora_request_read": 1800, "amphora_agent_request": 1200,
+        "amphora_unit_start": 900}
 
 
 def test_kvm_is_stock_like_and_shorter_wherever_tcg_waits_longer():
@@ -42,11 +44,20 @@ def test_kvm_is_stock_like_and_shorter_wherever_tcg_waits_longer():
     assert (KVM.amphora_connect_retries, KVM.amphora_active_retries,
             KVM.amphora_active_wait) == (120, 30, 10)
     assert 90 <= KVM.unit_start <= 300 and KVM.api_answer == 180 and KVM.proxy == 600
+    assert (KVM.amphora_request_read, KVM.amphora_agent_request) == (60, 180)
+    assert KVM.amphora_unit_start == 90 and KVM.amphora_unit_drop_in is None
     for field in dataclasses.fields(patience.Patience):
         if field.name in ("name", "amphora_active_wait"):
             continue
         assert getattr(KVM, field.name) < getattr(TCG, field.name), field.name
     assert not KVM.is_tcg and TCG.is_tcg
+
+
+def test_under_tcg_each_amphora_wait_outlasts_the_one_it_waits_on():
+    # the worker's read waits on the agent's request, which waits on systemctl start
+    # (KVM keeps octavia's own defaults, a 60 s read under a 180 s agent limit)
+    assert TCG.amphora_unit_start < TCG.amphora_agent_request < TCG.amphora_request_read
+    assert TCG.amphora_unit_drop_in == 900
 
 
 def test_cloud_facts_default_to_tcg():
@@ -115,6 +126,9 @@ def test_every_value_renders_from_the_facts(p):
     assert conf["haproxy_amphora"]["connection_max_retries"] == str(p.amphora_connect_retries)
     assert conf["controller_worker"]["amp_active_retries"] == str(p.amphora_active_retries)
     assert conf["controller_worker"]["amp_active_wait_sec"] == str(p.amphora_active_wait)
+    assert conf["haproxy_amphora"]["rest_request_read_timeout"] == str(p.amphora_request_read)
+    assert conf["amphora_agent"]["agent_request_read_timeout"] == \
+        str(p.amphora_agent_request)
     sites = len(tls_endpoint.proxy_sites(facts(p), API_PORTS))
     assert site_text(p).count(f"proxy_read_timeout {p.proxy}s;") == sites
     assert site_text(p).count(f"proxy_send_timeout {p.proxy}s;") == sites
@@ -130,7 +144,7 @@ def test_kvm_renders_stock_values():
 TCG_REASONS = {
     "script": ("an hour only bounds", "glance-api answered after more"),
     "nova": ("nested TCG guest outlasts", "On a TCG lab the OVS"),
-    "octavia": ("keeps trying for 90 minutes",),
+    "octavia": ("keeps trying for 90 minutes", "can outlast the 60 s read"),
     "site": ("A starved TCG controller",),
 }
 
@@ -170,6 +184,12 @@ README_ROWS = {  # the setting column -> what the KVM and TCG columns must say
     "octavia `connection_max_retries` (every 5 s)": tuple(
         str(p.amphora_connect_retries) for p in (KVM, TCG)),
     "octavia `amp_active_retries` × `amp_active_wait_sec`": (a(KVM), a(TCG)),
+    "octavia `rest_request_read_timeout`": tuple(
+        f"{p.amphora_request_read} s" for p in (KVM, TCG)),
+    "octavia `agent_request_read_timeout`": tuple(
+        f"{p.amphora_agent_request} s" for p in (KVM, TCG)),
+    "systemd `DefaultTimeoutStartSec` in the amphora image": tuple(
+        f"{p.amphora_unit_start} s" for p in (KVM, TCG)),
     "`lbTimeoutMinutes`": (f"{config.KEYS_BY_NAME['lbTimeoutMinutes'].default} min",) * 2,
 }
 
