@@ -49,6 +49,25 @@ as_root() {
 
 has_systemd() { [ -d /run/systemd/system ]; }
 
+# Installs those of the Debian packages named that are not installed yet, saying which
+# and why first; nothing (not even `apt-get update`) when all are.
+apt_ensure() { # label why package...
+  local label=$1 why=$2 p
+  shift 2
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    note "$label: all $# packages present"
+    return 0
+  fi
+  step "$label: installing ${missing[*]} ($why)"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -q
+  as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
 # "system": a pulumi of the pinned version was already on PATH (a user with internet,
 # whose engine may download plugins as usual); "built": the project built it offline.
 toolchain_mode() {

@@ -11,16 +11,4 @@ packages=(
   python3-venv
 )
 
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -eq 0 ]; then
-  note "apt: all ${#packages[@]} packages present"
-  exit 0
-fi
-
-step "apt: installing ${missing[*]} (a few minutes on a fresh machine)"
-export DEBIAN_FRONTEND=noninteractive
-as_root apt-get update -q
-as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
+apt_ensure apt "a few minutes on a fresh machine" "${packages[@]}"

@@ -7,19 +7,7 @@ source "$(dirname "$0")/../lib.sh"
 
 packages=(chromium chromium-driver libnss3-tools)
 
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -eq 0 ]; then
-  note "browser: ${packages[*]} present"
-  exit 0
-fi
-
-step "browser: installing ${missing[*]} (the e2e tier's headless Chromium; a few minutes)"
-export DEBIAN_FRONTEND=noninteractive
-as_root apt-get update -q
-as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
+apt_ensure browser "the e2e tier's headless Chromium; a few minutes" "${packages[@]}"
 for tool in /usr/bin/chromium /usr/bin/chromedriver /usr/bin/certutil; do
-  [ -x "$tool" ] || die "browser: $tool missing after installing ${missing[*]}"
+  [ -x "$tool" ] || die "browser: $tool missing with ${packages[*]} installed"
 done

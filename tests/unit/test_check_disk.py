@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from tests.fixtures import http
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "overlay" / "check-disk.sh"
 GIB = 1024 ** 3
@@ -23,20 +24,7 @@ def disks():
 
     def serve(bodies: list[str]) -> str:
         answers = list(bodies)
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (http.server API)
-                body = (answers.pop(0) if len(answers) > 1 else answers[0]).encode()
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        server = http.serve(lambda: answers.pop(0) if len(answers) > 1 else answers[0])
         servers.append(server)
         return f"http://127.0.0.1:{server.server_address[1]}/disks"
 

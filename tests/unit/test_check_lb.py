@@ -6,34 +6,15 @@ from __future__ import annotations
 import itertools
 import os
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from tests.fixtures import http
+
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "overlay" / "check-lb.sh"
-
-
-def _serve(answers: Iterator[str]) -> ThreadingHTTPServer:
-    lock = threading.Lock()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (http.server API)
-            with lock:
-                body = (next(answers) + "\n").encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 def _check(server: ThreadingHTTPServer, attempts: int = 2) -> subprocess.CompletedProcess:
@@ -49,7 +30,7 @@ def server():
     made: list[ThreadingHTTPServer] = []
 
     def start(answers: Iterator[str]) -> ThreadingHTTPServer:
-        made.append(_serve(answers))
+        made.append(http.serve(lambda: next(answers) + "\n"))
         return made[-1]
 
     yield start
