@@ -14,7 +14,10 @@ from components.openstack.spec import ServiceSpec
 from components.openstack.step import ConfigFile, InstallNode, Phase, Step
 from components.render import render
 
-STATES_HELPER = "/usr/local/sbin/osl-service-states"
+SMOKE_HELPER = "/usr/local/sbin/osl-smoke"
+# How long each kind of service may take to report up: 30 × 5 s (its agents report every
+# 30 s, and after a checkpoint's restore their last reports look stale first).
+ATTEMPTS, INTERVAL = 30, 5
 
 
 def expected_services(nodes: Sequence[InstallNode],
@@ -24,8 +27,14 @@ def expected_services(nodes: Sequence[InstallNode],
     return expected_reports(services, [(n.name, n.roles) for n in nodes])
 
 
-def check_files(cloud: CloudFacts, s: Mapping[str, str], node: InstallNode) -> list[ConfigFile]:
-    return [ConfigFile(STATES_HELPER, render("smoke/osl-service-states.py.j2"), mode="0755")]
+def check_files(cloud: CloudFacts, s: Mapping[str, str], node: InstallNode, *,
+                expected: Mapping[str, Sequence[tuple[str, str]]],
+                amphora: Mapping[str, str] | None) -> list[ConfigFile]:
+    """The API checks as one program (osl-smoke): one client, one token."""
+    return [ConfigFile(SMOKE_HELPER, render("smoke/osl-smoke.py.j2",
+                                            expected_services=expected, amphora=amphora,
+                                            attempts=ATTEMPTS, interval=INTERVAL),
+                       mode="0755")]
 
 
 class SmokeCheck(Service):
@@ -34,11 +43,10 @@ class SmokeCheck(Service):
     def __init__(self, name: str, args: ServiceArgs, amphora: dict | None,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("SmokeCheck", name, args, opts)
+        expected = expected_services(args.nodes, args.services)
         self.check = self.step("check", args.controller(), "smoke/check.sh.j2", Phase.VERIFY,
-                               context={"expected_services": expected_services(
-                                            args.nodes, args.services),
-                                        "amphora": amphora, "states": STATES_HELPER},
-                               files=check_files,
+                               context={"helper": SMOKE_HELPER}, files=check_files,
+                               inputs={"expected": expected, "amphora": amphora},
                                after=[*args.after.services.values(),
                                       *args.after.time.values()])
         self.finish()

@@ -53,16 +53,31 @@ class CloudApi:
             if endpoint["interface"] == "public" and endpoint["region_id"] == self._region
         }
 
-    def get(self, service_type: str, path: str) -> Any:
+    def send(self, method: str, service_type: str, path: str, body: Any = None) -> Any:
         if not self._token:
             self.login()
+        url = self._endpoints[service_type] + path
         try:
-            return self._request("GET", self._endpoints[service_type] + path)[0]
+            return self._request(method, url, body)[0]
         except urllib.error.HTTPError as err:
             if err.code != 401:  # a token outlived by a long e2e run: log in again, once
                 raise
         self.login()
-        return self._request("GET", self._endpoints[service_type] + path)[0]
+        return self._request(method, url, body)[0]
+
+    def get(self, service_type: str, path: str) -> Any:
+        return self.send("GET", service_type, path)
+
+    def networks(self) -> dict[str, str]:
+        """Every network's id by its name."""
+        return {n["name"]: n["id"] for n in self.get("network", "/v2.0/networks")["networks"]}
+
+    def create_network(self, name: str) -> str:
+        return self.send("POST", "network", "/v2.0/networks",
+                         {"network": {"name": name}})["network"]["id"]
+
+    def delete_network(self, network_id: str) -> None:
+        self.send("DELETE", "network", f"/v2.0/networks/{network_id}")
 
     def server_names(self) -> list[str]:
         return [s["name"] for s in self.get("compute", "/servers?all_tenants=1")["servers"]]

@@ -126,7 +126,10 @@ CASES = [
     Case("octavia", "image_files", octavia.image_files, CONTROLLER,
          {"path": "/var/lib/openstack-lab/images/amphora.qcow2"}),
     Case("horizon", "setup_files", horizon.setup_files, CONTROLLER),
-    Case("smoke", "check_files", smoke.check_files, CONTROLLER),
+    Case("smoke", "check_files", smoke.check_files, CONTROLLER,
+         {"expected": {"compute": [("nova-compute", "compute-1")],
+                       "volume": [("cinder-volume", "controller")]},
+          "amphora": {"image_tag": "amphora", "flavor": "amphora"}}),
 ]
 BY_NAME = {c.golden: c for c in CASES}
 
