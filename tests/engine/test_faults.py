@@ -325,13 +325,18 @@ def test_ssh_connection_dropped_mid_step_then_up_converges(node, sshd, throwaway
 
 # Holds fcntl locks, as apt and dpkg take them (flock(1) would not conflict with apt's),
 # says so, and writes the time it lets go.
+# Holds the locks until the step says it has started, then `seconds` more: on a loaded host
+# the engine may take longer than any fixed hold to reach the step.
 LOCK_HOLDER = """\
-import fcntl, sys, time
-seconds, released, paths = float(sys.argv[1]), sys.argv[2], sys.argv[3:]
+import fcntl, os, sys, time
+seconds, started, released, paths = float(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
 held = [open(p, "a") for p in paths]
 for f in held:
     fcntl.lockf(f, fcntl.LOCK_EX)
 print("locked", flush=True)
+deadline = time.monotonic() + 300
+while not os.path.exists(started) and time.monotonic() < deadline:
+    time.sleep(0.2)
 time.sleep(seconds)
 with open(released, "w") as out:
     out.write(repr(time.time()))
@@ -402,9 +407,11 @@ def package_step_apt_lines() -> list[str]:
     return found
 
 
-def hold_locks(paths: list[Path], seconds: float, released: Path) -> subprocess.Popen:
-    holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(seconds), str(released),
-                               *map(str, paths)], stdout=subprocess.PIPE, text=True)
+def hold_locks(paths: list[Path], seconds: float, started: Path,
+               released: Path) -> subprocess.Popen:
+    holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(seconds), str(started),
+                               str(released), *map(str, paths)],
+                              stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
     return holder
 
@@ -422,14 +429,14 @@ MET = {"dpkg": "Waiting for cache lock: Could not get lock {root}/dpkg/lock-fron
 @pytest.mark.parametrize("held", sorted(LOCKS))
 def test_package_step_meets_a_held_apt_lock_and_goes_through(held, node, sshd, throwaway,
                                                              apt_root):
-    """Another process holds apt's lock for 8 s when the package step starts: the one `up`
+    """Another process holds apt's lock until 8 s after the package step starts: the one `up`
     goes through, the step's apt commands having waited it out, with no hand action."""
     from pulumi_command import remote
 
-    installed, released = node.marks / "installed", node.marks / "released"
+    started, installed, released = (node.marks / n for n in ("started", "installed", "released"))
     update, install = package_step_apt_lines()
-    body = (f"export APT_CONFIG={apt_root.config}\nmissing=(demo)\n{update}\n{install}\n"
-            f"date +%s.%N > {installed}\n")
+    body = (f"export APT_CONFIG={apt_root.config}\nmissing=(demo)\ntouch {started}\n"
+            f"{update}\n{install}\ndate +%s.%N > {installed}\n")
 
     def program() -> None:
         step = remote.Command("packages", connection=connection(sshd),
@@ -437,7 +444,7 @@ def test_package_step_meets_a_held_apt_lock_and_goes_through(held, node, sshd, t
         pulumi.export("stdout", step.stdout)
 
     stack = throwaway(program)
-    holder = hold_locks([apt_root.root / p for p in LOCKS[held]], 8, released)
+    holder = hold_locks([apt_root.root / p for p in LOCKS[held]], 8, started, released)
     try:
         if held == "dpkg":
             # Without the lab's DPkg::Lock::Timeout, apt gives up at once.
