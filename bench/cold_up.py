@@ -25,10 +25,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.record import append, commit  # noqa: E402
 from labctl.timings import read  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
-RECORDED = ROOT / "bench" / "recorded.jsonl"
 STEP = "command:remote:Command"
 LOCAL = "command:local:Command"
 
@@ -49,11 +49,6 @@ def warm_traces(stack: str) -> list[str]:
     except (OSError, subprocess.SubprocessError):
         pass  # no libvirt yet: certainly no domain
     return found
-
-
-def commit() -> str:
-    return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short=12", "HEAD"],
-                          capture_output=True, text=True).stdout.strip()
 
 
 def phases(records: list[dict], t0: float, underlay: str) -> dict:
@@ -148,8 +143,7 @@ def main() -> int:
     print(table(result), file=sys.stderr)
     print(json.dumps(result))
     if args.record:
-        with RECORDED.open("a") as stream:
-            stream.write(json.dumps(result) + "\n")
+        append(result)
     return 0 if code == 0 else 1
 
 

@@ -22,41 +22,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.record import append, commit  # noqa: E402
 from components.paths import ssh_dir  # noqa: E402
 
 NOVA = ["nova-api", "nova-api-metadata", "nova-conductor", "nova-scheduler", "nova-novncproxy"]
 # On the node: restart (one by one, or all at once), then wait for every unit and the URL.
-REMOTE = r"""
-set -eu
-mode=$1 url=$2; shift 2
-start=$(date +%s.%N)
-if [ "$mode" = sequential ]; then
-  for u in "$@"; do systemctl restart "$u"; done
-else
-  systemctl restart "$@"
-fi
-for u in "$@"; do
-  until systemctl is-active --quiet "$u"; do sleep 1; done
-done
-if [ -n "$url" ]; then
-  until code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$url") \
-        && [ "$code" -ge 200 ] && [ "$code" -lt 500 ]; do sleep 1; done
-fi
-end=$(date +%s.%N)
-awk -v a="$start" -v b="$end" 'BEGIN { printf "seconds %.1f\n", b - a }'
-"""
-
-
-def commit() -> str:
-    return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short=12", "HEAD"],
-                          capture_output=True, text=True).stdout.strip()
+PROBE = ROOT / "bench" / "restart_together.sh"
 
 
 def run(stack: str, node: str, mode: str, url: str, units: list[str]) -> float:
     done = subprocess.run(
         ["ssh", "-F", str(ssh_dir(stack) / "config"), node, "sudo", "bash", "-s", "--",
          mode, url or "''", *units],
-        input=REMOTE, capture_output=True, text=True, timeout=7200, check=True)
+        input=PROBE.read_text(), capture_output=True, text=True, timeout=7200, check=True)
     return float(done.stdout.split("seconds", 1)[1].split()[0])
 
 
@@ -80,8 +58,7 @@ def main() -> int:
               "node": args.node, "units": args.units, "url": args.url, **figures}
     print(json.dumps(result))
     if args.record:
-        with (ROOT / "bench" / "recorded.jsonl").open("a") as stream:
-            stream.write(json.dumps(result) + "\n")
+        append(result)
     return 0
 
 

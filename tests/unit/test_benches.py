@@ -112,3 +112,38 @@ def test_node_cpu_probe_reads_this_machines_cgroups():
     reading = bench("node_cpu").parse(done.stdout)
     assert done.returncode == 0, done.stderr
     assert reading["uptime_s"] > 0 and reading["busy_s"] >= 0
+
+
+@pytest.mark.parametrize("mode,calls", [
+    ("sequential", ["restart a.service", "restart b.service"]),
+    ("together", ["restart a.service b.service"]),
+])
+def test_restart_together_probe_restarts_as_its_mode_says(tmp_path, mode, calls):
+    import os
+    import subprocess
+    shims, log = tmp_path / "bin", tmp_path / "systemctl.log"
+    shims.mkdir()
+    # is-active answers once a unit was restarted: the probe must wait for every one.
+    (shims / "systemctl").write_text(
+        f'#!/bin/sh\nif [ "$1" = is-active ]; then grep -q "$3" {log}; exit; fi\n'
+        f'echo "$*" >> {log}\n')
+    (shims / "systemctl").chmod(0o755)
+    done = subprocess.run(
+        ["bash", str(BENCH / "restart_together.sh"), mode, "", "a.service", "b.service"],
+        capture_output=True, text=True, timeout=30,
+        env={**os.environ, "PATH": f"{shims}:{os.environ['PATH']}"})
+    assert done.returncode == 0, done.stderr
+    assert log.read_text().splitlines() == calls
+    assert float(done.stdout.split("seconds", 1)[1]) >= 0
+
+
+def test_bench_record_appends_one_json_line(tmp_path):
+    import sys
+    sys.path.insert(0, str(BENCH.parent))
+    from bench.record import append, commit
+    recorded = tmp_path / "recorded.jsonl"
+    recorded.write_text('{"bench": "older"}\n')
+    append({"bench": "demo", "commit": "abc"}, recorded)
+    assert [json.loads(line)["bench"] for line in recorded.read_text().splitlines()] == [
+        "older", "demo"]
+    assert len(commit()) == 12
