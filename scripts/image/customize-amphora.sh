@@ -89,10 +89,32 @@ configure_unit_start() {
     > "$ROOT/etc/systemd/system.conf.d/openstack-lab-patience.conf"
 }
 
+# The agent writes each load balancer's haproxy unit from Octavia's template with
+# LimitNOFILE=2600000 (octavia 16.0.0), while Debian's octavia-agent sysctl caps
+# fs.nr_open at 2097152: systemd cannot set a limit above nr_open, so every haproxy unit
+# failed at its LIMITS step (status=205) and every listener went to ERROR. The limit is
+# read from the template in the image, so a later Octavia that changes it is followed;
+# the file sorts after the package's (sysctl.d applies files by name, the last one wins).
+configure_nofile() {
+  local template=$ROOT/usr/lib/python3/dist-packages/octavia/amphorae/backends/agent/api_server/templates/systemd.conf.j2
+  local package=$ROOT/etc/sysctl.d/octavia-agent-sysctl.conf
+  local limit current
+  [ -f "$template" ] || die "customize: Octavia's haproxy unit template is not at $template"
+  limit=$(sed -n 's/^LimitNOFILE=\([0-9][0-9]*\)$/\1/p' "$template")
+  [ -n "$limit" ] || die "customize: $template sets no numeric LimitNOFILE"
+  current=$(sed -n 's/^fs\.nr_open *= *\([0-9][0-9]*\)$/\1/p' "$package" 2>/dev/null || true)
+  if [ -n "$current" ] && [ "$current" -ge "$limit" ]; then
+    return 0
+  fi
+  printf '# openstack-lab: haproxy units ask LimitNOFILE=%s (Octavia template)\nfs.nr_open = %s\nfs.file-max = %s\n' \
+    "$limit" "$limit" "$limit" > "$ROOT/etc/sysctl.d/zz-openstack-lab-haproxy-nofile.conf"
+}
+
 configure_cloud_init
 configure_units
+configure_nofile
 configure_netns_unit
 configure_unit_start
 configure_dhclient
 configure_logrotate
-note "customize: amphora (ConfigDrive, agent units, netns unit, unit start ${AMPHORA_UNIT_START:-90} s, dhclient, logrotate) done"
+note "customize: amphora (ConfigDrive, agent units, haproxy nofile, netns unit, unit start ${AMPHORA_UNIT_START:-90} s, dhclient, logrotate) done"

@@ -140,3 +140,50 @@ def test_debians_netns_unit_may_fail_without_failing(tmp_path):
     # the package's ExecStart is reset, then the same script with systemd's "-" prefix
     assert drop_in.read_text().splitlines() == [
         "[Service]", "ExecStart=", "ExecStart=-/usr/sbin/octavia-agent-netns-start"]
+
+
+TEMPLATE = "usr/lib/python3/dist-packages/octavia/amphorae/backends/agent/api_server/templates/systemd.conf.j2"
+OVERRIDE = "etc/sysctl.d/zz-openstack-lab-haproxy-nofile.conf"
+
+
+def amphora_root(root, *, limit: str | None, nr_open: str | None):
+    """The two files of octavia-agent 16.0.0 that decide haproxy's fd limit, as packaged."""
+    if limit is not None:
+        (root / TEMPLATE).parent.mkdir(parents=True)
+        (root / TEMPLATE).write_text(f"[Service]\nKillMode=mixed\nRestart=always\nLimitNOFILE={limit}\n")
+    (root / "etc/sysctl.d").mkdir(parents=True)
+    if nr_open is not None:
+        (root / "etc/sysctl.d/octavia-agent-sysctl.conf").write_text(
+            f"fs.file-max={nr_open}\nfs.nr_open={nr_open}\n")
+
+
+def test_haproxys_fd_limit_fits_under_nr_open(tmp_path):
+    amphora_root(tmp_path, limit="2600000", nr_open="2097152")  # Debian 13's pair
+    done = run_hooks(tmp_path, "configure_nofile")
+    assert done.returncode == 0, done.stderr
+    settings = dict(line.split(" = ") for line in (tmp_path / OVERRIDE).read_text().splitlines()
+                    if not line.startswith("#"))
+    assert settings == {"fs.nr_open": "2600000", "fs.file-max": "2600000"}
+    # systemd-sysctl applies files by name, the last one wins: ours after the package's
+    assert sorted([OVERRIDE.rsplit("/", 1)[1], "octavia-agent-sysctl.conf"])[-1].startswith("zz-")
+
+
+def test_a_package_that_already_allows_the_limit_is_left_alone(tmp_path):
+    amphora_root(tmp_path, limit="2097152", nr_open="2097152")
+    done = run_hooks(tmp_path, "configure_nofile")
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / OVERRIDE).exists()
+
+
+def test_without_the_packages_sysctl_the_limit_is_still_set(tmp_path):
+    amphora_root(tmp_path, limit="2600000", nr_open=None)
+    assert run_hooks(tmp_path, "configure_nofile").returncode == 0
+    assert "fs.nr_open = 2600000" in (tmp_path / OVERRIDE).read_text()
+
+
+@pytest.mark.parametrize("limit", [None, "infinity"])
+def test_a_template_without_a_numeric_limit_stops_the_build(tmp_path, limit):
+    amphora_root(tmp_path, limit=limit, nr_open="2097152")
+    done = run_hooks(tmp_path, "configure_nofile")
+    assert done.returncode != 0 and "template" in done.stderr
+    assert not (tmp_path / OVERRIDE).exists()
