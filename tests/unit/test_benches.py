@@ -147,3 +147,60 @@ def test_bench_record_appends_one_json_line(tmp_path):
     assert [json.loads(line)["bench"] for line in recorded.read_text().splitlines()] == [
         "older", "demo"]
     assert len(commit()) == 12
+
+
+VIP = bench("vip_watch")
+
+
+def overlay_state(path: Path, address: str | None, *, gz: bool = False) -> Path:
+    fip = {"urn": "urn:pulumi:dev-overlay::openstack-lab::openstack:networking/floatingIp:"
+                  "FloatingIp::web-lb-vip", "type": VIP.FLOATING_IP,
+           "outputs": {"address": address} if address else {}}
+    other = {**fip, "urn": fip["urn"].replace("web-lb-vip", "web-1-fip"),
+             "outputs": {"address": "10.0.2.99"}}
+    raw = json.dumps({"version": 3, "checkpoint": {"latest": {"resources": [other, fip]}}})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if gz:
+        import gzip
+        path.write_bytes(gzip.compress(raw.encode()))
+    else:
+        path.write_text(raw)
+    return path
+
+
+def test_the_vip_is_the_lb_floating_ip_not_a_servers(tmp_path):
+    assert VIP.vip_address(overlay_state(tmp_path / "s.json", "10.0.2.50")) == "10.0.2.50"
+    assert VIP.vip_address(overlay_state(tmp_path / "s.json.gz", "10.0.2.51", gz=True)) == "10.0.2.51"
+    assert VIP.vip_address(overlay_state(tmp_path / "t.json", None)) is None
+    (tmp_path / "half.json").write_text('{"checkpoint": {"lat')  # caught mid-rewrite
+    assert VIP.vip_address(tmp_path / "half.json") is None
+
+
+def test_the_watch_waits_for_the_address_then_for_a_200(tmp_path):
+    from tests.fixtures.http import serve
+    server = serve(lambda: "web-1")
+    try:
+        state = tmp_path / "state/.pulumi/stacks/openstack-lab/dev-overlay.json"
+        overlay_state(state, None)
+        overlay_state(tmp_path / "state/.pulumi/stacks/openstack-lab/dev.json", "10.9.9.9")
+        import threading
+        import time
+        late = threading.Timer(0.3, overlay_state,
+                               (state, f"127.0.0.1:{server.server_address[1]}"))
+        late.start()
+        started = time.time()
+        seen = VIP.watch(tmp_path, "dev-overlay", time.time() + 10, pause=0.05)
+        late.join()
+        assert seen["vip"] == f"127.0.0.1:{server.server_address[1]}"
+        assert started + 0.3 <= seen["vip_known_t"] + 0.1
+        assert seen["vip_known_t"] <= seen["first_vip_200_t"]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_vip_that_never_answers_is_reported_as_such(tmp_path):
+    import time
+    overlay_state(tmp_path / "state/dev-overlay.json", "127.0.0.1:9")  # discard port: refused
+    seen = VIP.watch(tmp_path, "dev-overlay", time.time() + 0.5, pause=0.05)
+    assert seen["vip"] == "127.0.0.1:9" and seen["first_vip_200_t"] is None
