@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pulumi import automation as auto  # noqa: E402
 
+from bench.vip_watch import VIP_FLOATING_IP  # noqa: E402  (the VIP as the host reaches it)
 from labctl.workspace import open_stack  # noqa: E402
 
 WATCHED = {
@@ -34,8 +35,6 @@ WATCHED = {
     "command:local:Command": "command",
     "openstack:networking/floatingIp:FloatingIp": "floating-ip",
 }
-# The load balancer's floating IP: the VIP as the host reaches it.
-VIP_FLOATING_IP = "web-lb-vip"
 
 
 class Timeline:

@@ -20,6 +20,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+# The load balancer's floating IP: the VIP as the host reaches it.
 VIP_FLOATING_IP = "web-lb-vip"
 FLOATING_IP = "openstack:networking/floatingIp:FloatingIp"
 
