@@ -1,14 +1,18 @@
 """The benches' own logic on made-up inputs: what they conclude from a console log or a
 timing log must follow the evidence."""
 
+import gzip
 import importlib.util
 import io
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from labctl.timings import TimingLog
+from tests.fixtures.http import serve
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
@@ -161,7 +165,6 @@ def overlay_state(path: Path, address: str | None, *, gz: bool = False) -> Path:
     raw = json.dumps({"version": 3, "checkpoint": {"latest": {"resources": [other, fip]}}})
     path.parent.mkdir(parents=True, exist_ok=True)
     if gz:
-        import gzip
         path.write_bytes(gzip.compress(raw.encode()))
     else:
         path.write_text(raw)
@@ -177,14 +180,11 @@ def test_the_vip_is_the_lb_floating_ip_not_a_servers(tmp_path):
 
 
 def test_the_watch_waits_for_the_address_then_for_a_200(tmp_path):
-    from tests.fixtures.http import serve
     server = serve(lambda: "web-1")
     try:
         state = tmp_path / "state/.pulumi/stacks/openstack-lab/dev-overlay.json"
         overlay_state(state, None)
         overlay_state(tmp_path / "state/.pulumi/stacks/openstack-lab/dev.json", "10.9.9.9")
-        import threading
-        import time
         late = threading.Timer(0.3, overlay_state,
                                (state, f"127.0.0.1:{server.server_address[1]}"))
         late.start()
@@ -200,7 +200,6 @@ def test_the_watch_waits_for_the_address_then_for_a_200(tmp_path):
 
 
 def test_a_vip_that_never_answers_is_reported_as_such(tmp_path):
-    import time
     overlay_state(tmp_path / "state/dev-overlay.json", "127.0.0.1:9")  # discard port: refused
     seen = VIP.watch(tmp_path, "dev-overlay", time.time() + 0.5, pause=0.05)
     assert seen["vip"] == "127.0.0.1:9" and seen["first_vip_200_t"] is None
