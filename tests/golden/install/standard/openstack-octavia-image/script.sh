@@ -59,40 +59,74 @@ changed() {
   return 1
 }
 
-# converge UNIT PATH...: (re)start UNIT unless it already runs with exactly these files.
-# The stamp records what the unit was last started with, so a step killed between writing
-# a file and restarting the unit still restarts it on the next run.
-converge() {
-  local unit=$1 stamp want
-  shift
-  stamp=/var/lib/openstack-lab/applied/$unit
-  # Files that do not exist (e.g. an optional /etc/default/<unit>) count as absent.
-  # Owner and mode count too: a service that could not read its file must restart.
-  want=$(for f in "$@"; do [ ! -e "$f" ] || { stat -c '%n %a %U %G' "$f"; cat "$f"; }; done \
-    | sha256sum | cut -d' ' -f1)
-  install -d -m 0700 "$(dirname "$stamp")"
-  # Python services take minutes to start on small or emulated (TCG) nodes, and far more
-  # on a busy TCG controller: a start timeout kills a half-started service and begins
-  # again from zero, which never converges. systemd's 90 s default would fail notify-type
-  # units such as nova-conductor; an hour only bounds a service that truly hangs.
-  local dropin=/etc/systemd/system/$unit.service.d/openstack-lab.conf
+# Where converge keeps what each unit was last started with, and where our drop-ins go
+# (variables so that the tests can run converge against a recording systemctl).
+APPLIED_DIR=${APPLIED_DIR:-/var/lib/openstack-lab/applied}
+UNIT_DIR=${UNIT_DIR:-/etc/systemd/system}
+
+# files_digest PATH...: content, owner and mode of these files; files that do not exist
+# (e.g. an optional /etc/default/<unit>) count as absent. Owner and mode count too: a
+# service that could not read its file must restart.
+files_digest() {
+  local f
+  for f in "$@"; do [ ! -e "$f" ] || { stat -c '%n %a %U %G' "$f"; cat "$f"; }; done \
+    | sha256sum | cut -d' ' -f1
+}
+
+# unit_dropin UNIT: our start timeout for UNIT; true when the drop-in was (re)written, i.e. a
+# daemon-reload is due. Python services take minutes to start on small or emulated (TCG)
+# nodes, and far more on a busy TCG controller: a start timeout kills a half-started
+# service and begins again from zero, which never converges. systemd's 90 s default would
+# fail notify-type units such as nova-conductor; an hour only bounds a service that truly
+# hangs.
+unit_dropin() {
+  local dropin=$UNIT_DIR/$1.service.d/openstack-lab.conf
   local timeouts='[Service]\nTimeoutStartSec=3600\n'
   # shellcheck disable=SC2059 # the format is ours
-  if [ "$(cat "$dropin" 2>/dev/null)" != "$(printf "$timeouts")" ]; then
-    install -d "$(dirname "$dropin")"
-    # shellcheck disable=SC2059
-    printf "$timeouts" > "$dropin"
-    systemctl daemon-reload
-  fi
-  systemctl enable "$unit" >/dev/null 2>&1 || true
-  if ! systemctl is-active --quiet "$unit" || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    echo "restarting $unit"
-    systemctl restart "$unit"
-  fi
-  retry 30 2 systemctl is-active --quiet "$unit" \
-    || { journalctl -u "$unit" -n 30 --no-pager >&2; return 1; }
-  echo "$want" > "$stamp"
+  [ "$(cat "$dropin" 2>/dev/null)" != "$(printf "$timeouts")" ] || return 1
+  install -d "$(dirname "$dropin")"
+  # shellcheck disable=SC2059
+  printf "$timeouts" > "$dropin"
 }
+
+# converge_all "UNIT PATH..." ...: (re)start each UNIT unless it already runs with exactly
+# its files. All the units of one step restart in one systemctl call, after at most one
+# daemon-reload: every reload runs all of systemd's generators (seconds each under TCG),
+# and systemd starts the units of one call in parallel instead of one after the other.
+# The stamps record what each unit was last started with, so a step killed between
+# writing a file and restarting a unit still restarts it on the next run.
+converge_all() {
+  local spec unit i reload=0 words=() units=() wants=() restart=()
+  install -d -m 0700 "$APPLIED_DIR"
+  for spec in "$@"; do
+    read -r -a words <<<"$spec"
+    units+=("${words[0]}")
+    wants+=("$(files_digest "${words[@]:1}")")
+    if unit_dropin "${words[0]}"; then reload=1; fi
+  done
+  if [ "$reload" = 1 ]; then systemctl daemon-reload; fi
+  for i in "${!units[@]}"; do
+    unit=${units[$i]}
+    systemctl enable "$unit" >/dev/null 2>&1 || true
+    if ! systemctl is-active --quiet "$unit" \
+        || [ "$(cat "$APPLIED_DIR/$unit" 2>/dev/null)" != "${wants[$i]}" ]; then
+      restart+=("$unit")
+    fi
+  done
+  if [ -n "${restart[*]:-}" ]; then
+    echo "restarting ${restart[*]}"
+    systemctl restart "${restart[@]}"
+  fi
+  for i in "${!units[@]}"; do
+    unit=${units[$i]}
+    retry 30 2 systemctl is-active --quiet "$unit" \
+      || { journalctl -u "$unit" -n 30 --no-pager >&2; return 1; }
+    echo "${wants[$i]}" > "$APPLIED_DIR/$unit"
+  done
+}
+
+# converge UNIT PATH...: converge_all for one unit.
+converge() { converge_all "$*"; }
 
 apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get -y -q --no-install-recommends \
