@@ -5,7 +5,8 @@ round-robin check. Runs the real `make up` with labctl's timing log
 ready, each install step's wall, the smoke check, the overlay.
 
     .venv/bin/python bench/cold_up.py [--stack dev] [--record] [--allow-warm]
-    .venv/bin/python bench/cold_up.py --report TIMINGS.jsonl [--record]  (an earlier run)
+    .venv/bin/python bench/cold_up.py --report TIMINGS.jsonl [--vip-watch VIP.json] [--record]
+        (an earlier run; VIP.json: bench/vip_watch.py's line from beside it)
 
 Refuses to start where a lab exists (its cached images, state or domains would make the
 run warm) unless --allow-warm. --record appends the result to the tracked
@@ -83,10 +84,18 @@ def phases(records: list[dict], t0: float, underlay: str) -> dict:
         "images_s": images, "nodes_ready_s": ready, "smoke_passed_s": smoke,
         "underlay_up_s": rel(underlay_end),
         "install_steps": dict(sorted(steps.items(), key=lambda kv: kv[1]["ended_s"] or 1e9)),
-        "overlay": {"lb_active_s": lb, "vip_check_passed_s": vip,
+        "overlay": {"started_s": rel(min(r["t"] for r in overlay)) if overlay else None,
+                    "lb_active_s": lb, "vip_check_passed_s": vip,
                     "overlay_up_s": rel(max(r["t"] for r in overlay)) if overlay else None},
         "failed": sorted(r["name"] for r in records if r["event"] == "failed"),
     }
+
+
+def first_vip_200(watched: dict, t0: float) -> float | None:
+    """Seconds from t0 to the VIP's first 200, from bench/vip_watch.py's line (epoch times),
+    which watched the run from another process."""
+    t = watched.get("first_vip_200_t")
+    return round(t - t0, 1) if t else None
 
 
 def table(result: dict) -> str:
@@ -108,6 +117,8 @@ def main() -> int:
     parser.add_argument("--record", action="store_true")
     parser.add_argument("--allow-warm", action="store_true")
     parser.add_argument("--report", type=Path, help="summarize an earlier run's timing log")
+    parser.add_argument("--vip-watch", type=Path,
+                        help="bench/vip_watch.py's output beside the run: adds the first VIP 200")
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     if args.report:
@@ -140,6 +151,9 @@ def main() -> int:
     result = {"bench": "cold_up", "commit": ran_at or commit(), "stack": args.stack,
               "host_cpus": os.cpu_count(), "total_s": total, "exit": code,
               **phases(records, t0, args.stack)}
+    if args.vip_watch:
+        watched = json.loads(args.vip_watch.read_text().strip().splitlines()[-1])
+        result["overlay"]["first_vip_200_s"] = first_vip_200(watched, t0)
     print(table(result), file=sys.stderr)
     print(json.dumps(result))
     if args.record:

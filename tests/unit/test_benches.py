@@ -92,9 +92,15 @@ def test_cold_up_phases_from_a_timing_log():
     assert result["install_steps"]["openstack-keystone-setup"] == {
         "wall_s": 490, "ended_s": 800, "result": "done"}
     assert result["smoke_passed_s"] == 900
-    assert result["overlay"] == {"lb_active_s": 1400, "vip_check_passed_s": 2000,
-                                 "overlay_up_s": 2000}
+    assert result["overlay"] == {"started_s": 901, "lb_active_s": 1400,
+                                 "vip_check_passed_s": 2000, "overlay_up_s": 2000}
     assert result["failed"] == []
+
+
+def test_cold_up_takes_the_first_vip_200_from_the_watch_beside_it():
+    cold_up = bench("cold_up")
+    assert cold_up.first_vip_200({"first_vip_200_t": 5100.25}, 1000) == 4100.2
+    assert cold_up.first_vip_200({"first_vip_200_t": None}, 1000) is None
 
 
 def test_node_cpu_reads_units_and_reports_what_each_used_in_between():
