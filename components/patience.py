@@ -6,7 +6,8 @@ KVM nodes get stock-like values (upstream defaults where there is one), so a bro
 fails in minutes. TCG nodes get the long ones this lab needed: a starved, emulated
 controller takes minutes for what KVM does in seconds, and the nested guests (amphorae,
 web servers) are slower still. Every value is an upper bound: a healthy step never waits
-it out. README.md ("Patience") lists them in one table.
+it out. README.md ("Patience") lists them in one table. Each set also carries the
+services' idle tuning (components/tuning.py): stock on KVM, light on TCG.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from components.accel import Accel
+from components.tuning import LIGHT, STOCK, Tuning
 
 SYSTEMD_START_TIMEOUT = 90  # systemd's DefaultTimeoutStartSec
 
@@ -50,6 +52,8 @@ class Patience:
     # systemd DefaultTimeoutStartSec inside the amphora image (haproxy's and keepalived's
     # units the agent writes, its netns unit), seconds; systemd's own 90 s adds no drop-in.
     amphora_unit_start: int
+    # How often the services do their background work at idle (components/tuning.py).
+    tuning: Tuning
 
     @property
     def is_tcg(self) -> bool:
@@ -78,6 +82,7 @@ KVM = Patience(
     amphora_request_read=60,  # octavia's default
     amphora_agent_request=180,  # octavia's default
     amphora_unit_start=SYSTEMD_START_TIMEOUT,  # the image carries no drop-in
+    tuning=STOCK,
 )
 
 TCG = Patience(
@@ -98,6 +103,7 @@ TCG = Patience(
     amphora_request_read=1800,
     amphora_agent_request=1200,
     amphora_unit_start=900,
+    tuning=LIGHT,
 )
 
 
