@@ -24,7 +24,7 @@ def database_url(user: str, password: str, host: str, database: str | None = Non
 
 def setup_files(cloud: CloudFacts, s: Mapping[str, str], node: InstallNode) -> list[ConfigFile]:
     """The controller's Keystone config, uwsgi defaults, the admin's credentials and the
-    identity helper the other steps use."""
+    identity and API helpers the other steps use."""
     return [
         config_file("/etc/keystone/keystone.conf", "keystone/keystone.conf.j2", "keystone",
                     cloud=cloud,
@@ -36,6 +36,7 @@ def setup_files(cloud: CloudFacts, s: Mapping[str, str], node: InstallNode) -> l
         uwsgi_default("keystone", "/etc/keystone/keystone-uwsgi.ini", cloud.controller_ip, PORT),
         ConfigFile("/usr/local/sbin/osl-identity", render("keystone/osl-identity.py.j2"),
                    mode="0755"),
+        ConfigFile("/usr/local/sbin/osl-api", render("keystone/osl-api.py.j2"), mode="0755"),
     ]
 
 

@@ -175,11 +175,8 @@ SQL
 # identity ARGS...: idempotent Keystone registration (users, services, endpoints); see
 # templates/keystone/osl-identity.py.j2.
 identity() { /usr/local/sbin/osl-identity "$@"; }
-volume_up() {
-  os volume service list --service cinder-volume -f value -c Host -c State \
-    | awk '$2 == "up" {print $1}' | grep -q "^$1@"
-}
-retry 60 5 volume_up storage
-os volume service list
+# One API client for the whole wait (osl-api): an `openstack` call per look costs minutes
+# on a TCG controller.
+/usr/local/sbin/osl-api services volume cinder-volume storage --wait 3600
 echo "== $(date -Is) openstack-cinder-verify done"
 

@@ -175,18 +175,12 @@ SQL
 # identity ARGS...: idempotent Keystone registration (users, services, endpoints); see
 # templates/keystone/osl-identity.py.j2.
 identity() { /usr/local/sbin/osl-identity "$@"; }
-agent_alive() {
-  os network agent list --host "$1" -f value -c Alive | grep -q True
-}
-retry 60 5 agent_alive compute-1
-retry 60 5 agent_alive compute-2
-retry 60 5 agent_alive network
+# One API client for the wait and the network (osl-api): an `openstack` call costs minutes
+# on a TCG controller.
+/usr/local/sbin/osl-api agents compute-1 compute-2 network --wait 3600
 # The shared external network: floating IPs and load balancer VIPs live here.
-os network show external >/dev/null 2>&1 || os network create external --external --share \
-  --provider-network-type flat --provider-physical-network physnet
-os subnet show external-subnet >/dev/null 2>&1 || os subnet create external-subnet \
-  --network external --subnet-range 172.16.0.0/24 --gateway 172.16.0.1 \
-  --allocation-pool start=172.16.0.100,end=172.16.0.254 --no-dhcp
-echo "external network: $(os network show external -f value -c id)"
+echo "external network: $(/usr/local/sbin/osl-api external-network external physnet \
+  172.16.0.0/24 172.16.0.1 \
+  172.16.0.100 172.16.0.254)"
 echo "== $(date -Is) openstack-neutron-external done"
 

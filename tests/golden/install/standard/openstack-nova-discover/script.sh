@@ -175,14 +175,10 @@ SQL
 # identity ARGS...: idempotent Keystone registration (users, services, endpoints); see
 # templates/keystone/osl-identity.py.j2.
 identity() { /usr/local/sbin/osl-identity "$@"; }
-# Each compute node must have registered its service before cell discovery maps it.
-compute_up() {
-  os compute service list --service nova-compute -f value -c Host -c State \
-    | awk '$2 == "up" {print $1}' | grep -qx "$1"
-}
-retry 90 5 compute_up compute-1
-retry 90 5 compute_up compute-2
+# Each compute node must have registered its service before cell discovery maps it (one
+# API client for the whole wait: osl-api).
+/usr/local/sbin/osl-api services compute nova-compute compute-1 compute-2 --wait 3600
 su -s /bin/sh -c "nova-manage cell_v2 discover_hosts" nova
-os hypervisor list -f value -c "Hypervisor Hostname"
+/usr/local/sbin/osl-api hypervisors
 echo "== $(date -Is) openstack-nova-discover done"
 

@@ -175,17 +175,11 @@ SQL
 # identity ARGS...: idempotent Keystone registration (users, services, endpoints); see
 # templates/keystone/osl-identity.py.j2.
 identity() { /usr/local/sbin/osl-identity "$@"; }
-# Octavia is usable: the amphora provider is listed, every health-manager port is wired
-# (ACTIVE once the OVS agent on its node plugged o-hm0), an amphora image and flavor exist.
-port_active() { [ "$(os port show "$1" -f value -c status)" = ACTIVE ]; }
-retry 60 5 port_active octavia-health-manager-network-listen-port \
-  || { echo "health-manager port of network is not ACTIVE" >&2; exit 1; }
-amphora_provider() { os loadbalancer provider list -f value -c name | grep -qx amphora; }
-retry 30 5 amphora_provider || { echo "octavia: no amphora provider" >&2; exit 1; }
-os image list --tag amphora --status active -f value -c ID | grep -q . \
-  || { echo "no active amphora image tagged amphora" >&2; exit 1; }
-os flavor show amphora -f value -c ram >/dev/null
-os loadbalancer list -f value -c id >/dev/null
-echo "octavia: provider amphora, 1 health-manager port(s) ACTIVE, image and flavor present"
+# Octavia is usable: every health-manager port is wired (ACTIVE once the OVS agent on its
+# node plugged o-hm0), the amphora provider is listed, an amphora image and flavor exist.
+# One API client for all of it (osl-api).
+/usr/local/sbin/osl-api octavia --image-tag amphora --flavor amphora \
+  --port octavia-health-manager-network-listen-port \
+  --wait 3600
 echo "== $(date -Is) openstack-octavia-verify done"
 
