@@ -32,7 +32,7 @@ def facts(p: patience.Patience) -> CloudFacts:
 def test_tcg_is_what_the_templates_had():
     waits = {k: v for k, v in dataclasses.asdict(TCG).items() if k != "tuning"}
     assert waits == {
-        "name": "tcg", "unit_start": 3600, "api_answer": 1200, "rpc_response": 600,
+        "name": "tcg", "unit_start": 3600, "api_answer": 3600, "rpc_response": 600,
         "vif_plugging": 1800, "proxy": 1800, "amphora_connect_retries": 1080,
         "amphora_active_retries": 60, "amphora_active_wait": 10,
         "amphora_request_read": 1800, "amphora_agent_request": 1200,

@@ -135,12 +135,13 @@ apt_install() {
 }
 
 # wait_http URL [SECONDS]: an API answers (any HTTP status below 500) within SECONDS
-# (default 1200). A uwsgi API loads its application after systemd reports the unit
+# (default 3600). A uwsgi API loads its application after systemd reports the unit
 # started: on a loaded TCG controller glance-api answered after more than the 3 min this
-# wait used to allow, and the whole `up` failed on a service that was merely slow. Says
+# wait used to allow, and cinder-api's application took 1317 s to load, past the 20 min
+# allowed next; each time the whole `up` failed on a service that was merely slow. Says
 # every minute what it is still waiting for.
 wait_http() {
-  local url=$1 budget=${2:-1200} start=$SECONDS code report=60
+  local url=$1 budget=${2:-3600} start=$SECONDS code report=60
   while :; do
     code=$(curl -s -o /dev/null -w "%{http_code}" --max-time 10 "$url") || code=000
     if [ "$code" -ge 200 ] && [ "$code" -lt 500 ]; then return 0; fi
