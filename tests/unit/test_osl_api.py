@@ -106,6 +106,25 @@ def test_a_service_that_stays_down_fails_naming_the_host_with_progress(api, caps
     assert "(120 s)" in out and "compute-1" not in out
 
 
+def test_a_slow_first_look_does_not_bring_a_burst_of_progress_lines(api, capsys):
+    fake = Fake()
+    slow = fake.connection()
+    listing = slow.compute.services
+    looks = []
+
+    def services(binary):  # the first look takes 200 s (a cold client), the others none
+        if not looks:
+            api.now[0] += 200
+        looks.append(api.now[0])
+        return listing(binary=binary)
+    slow.compute.services = services
+    with pytest.raises(SystemExit):
+        api.main(["services", "compute", "nova-compute", "compute-1", "--wait", "330"],
+                 conn_factory=lambda: slow)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("waiting")]
+    assert [line.rsplit("(", 1)[1] for line in lines] == ["200 s)", "260 s)", "320 s)"]
+
+
 def test_without_wait_one_look_decides(api):
     fake = Fake(compute_services=[R(binary="nova-compute", host="compute-1", state="up")],
                 late=1)
