@@ -304,6 +304,10 @@ def test_cinder_conf(install):
     assert volume_steps
     for step in volume_steps:
         assert "systemctl mask --now tgt" in step.body, step.name
+        # rtslib fails every export while LIO's dbroot directory is missing (seen on the
+        # lab: the first attach failed with "Cannot set dbroot to /etc/rtslib-fb-target").
+        made = step.body.find("install -d -m 0700 /etc/rtslib-fb-target")
+        assert 0 <= made < step.body.find("converge cinder-volume"), step.name
 
 
 def test_horizon_step_installs_its_plugins(install):

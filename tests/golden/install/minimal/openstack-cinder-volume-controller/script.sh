@@ -191,6 +191,11 @@ if [ "$(systemctl is-enabled tgt 2>/dev/null || true)" != masked ] || systemctl 
 fi
 # LIO's modules now too (modules-load.d has them for the next boot).
 modprobe -a target_core_mod target_core_iblock iscsi_target_mod
+# rtslib (in cinder-rtstool) points LIO's dbroot at /etc/rtslib-fb-target before the first
+# export and fails every export while that directory is missing ("Cannot set dbroot"):
+# targetcli-fb, which would create it, is not installed. LIO keeps ALUA and reservation
+# state there, root's only.
+install -d -m 0700 /etc/rtslib-fb-target
 # cinder-rtstool, as rootwrap finds it, is ours: the package's own, plus emulate_tpu on
 # every new backstore (osl-cinder-rtstool). Diverted, so a package upgrade keeps it.
 if ! dpkg-divert --list /usr/bin/cinder-rtstool | grep -q .; then
