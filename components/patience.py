@@ -27,8 +27,10 @@ class Patience:
     unit_start: int
     # wait_http's default budget for an API to answer after its unit started, seconds.
     api_answer: int
-    # Nova [DEFAULT] rpc_response_timeout: nova-api waits this long on nova-compute for an
-    # interface attach (Octavia plugs every amphora's VIP that way), seconds.
+    # Nova and Cinder [DEFAULT] rpc_response_timeout: nova-api waits this long on
+    # nova-compute for an interface attach (Octavia plugs every amphora's VIP that way),
+    # cinder-api on cinder-volume for a volume's export (a TCG node's first took 62 s, and
+    # at cinder's 60 s the attach failed with HTTP 500), seconds.
     rpc_response: int
     # Nova (compute) [DEFAULT] vif_plugging_timeout: a guest waits paused this long for
     # neutron to report its port wired, seconds.

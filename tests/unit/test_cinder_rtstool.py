@@ -19,14 +19,20 @@ class utils:
     class RTSLibError(Exception):
         pass
 LOG = os.environ["RTS_LOG"]
-class BlockStorageObject:
-    def __init__(self, name, dev=None):
+class StorageObject:
+    def __init__(self, name):
+        # Like rtslib_fb.tcm: the plugin is looked up by the object's exact class.
+        self.plugin = bs_params[type(self)]["name"]
         self.name = name
+class BlockStorageObject(StorageObject):
+    def __init__(self, name, dev=None):
+        super().__init__(name)
     def set_attribute(self, key, value):
         if os.environ.get("REFUSE"):
             raise utils.RTSLibError("device does not support discard")
         with open(LOG, "a") as f:
             f.write(json.dumps([self.name, key, value]) + "\\n")
+bs_params = {BlockStorageObject: {"name": "block"}}
 '''
 # Like cinder/cmd/rtstool.py: the module attribute is looked up at each call.
 RTSTOOL = '''

@@ -12,11 +12,12 @@ import pytest
 
 from components import config, patience
 from components.accel import HostFacts, choose
-from components.openstack import octavia, registry, tls_endpoint
+from components.openstack import cinder, octavia, registry, tls_endpoint
 from components.openstack.service import CloudFacts
 from components.openstack.step import LOG_DIR, SECRET_DIR, step_script
 from components.patience import KVM, TCG, for_accel, for_setting
 from components.render import render
+from tests.unit.test_renderers import ALL_IN_ONE, SECRETS
 
 API_PORTS = registry.proxied_ports(registry.SERVICES)
 
@@ -94,6 +95,11 @@ def nova_text(p: patience.Patience, role: str) -> str:
                   neutron_password="p", metadata_secret="m", novnc_port=6080)
 
 
+def cinder_text(p: patience.Patience) -> str:
+    files = {f.path: f.content for f in cinder.cinder_files(facts(p), SECRETS, ALL_IN_ONE)}
+    return files["/etc/cinder/cinder.conf"]
+
+
 def octavia_text(p: patience.Patience) -> str:
     mgmt = octavia.MgmtFacts(project_id="proj", network_id="net", cidr="172.31.255.0/24",
                              mtu=1450, amp_secgroup_id="sg",
@@ -123,6 +129,7 @@ def test_every_value_renders_from_the_facts(p):
         assert ini(nova_text(p, role))["DEFAULT"]["rpc_response_timeout"] == str(p.rpc_response)
     assert ini(nova_text(p, "compute"))["DEFAULT"]["vif_plugging_timeout"] == \
         str(p.vif_plugging)
+    assert ini(cinder_text(p))["DEFAULT"]["rpc_response_timeout"] == str(p.rpc_response)
     conf = ini(octavia_text(p))
     assert conf["haproxy_amphora"]["connection_max_retries"] == str(p.amphora_connect_retries)
     assert conf["controller_worker"]["amp_active_retries"] == str(p.amphora_active_retries)
@@ -178,7 +185,7 @@ def a(p: patience.Patience) -> str:
 README_ROWS = {  # the setting column -> what the KVM and TCG columns must say
     "systemd `TimeoutStartSec`": tuple(f"{p.unit_start} s" for p in (KVM, TCG)),
     "`wait_http` in the step scripts": tuple(f"{p.api_answer} s" for p in (KVM, TCG)),
-    "nova `rpc_response_timeout`": tuple(f"{p.rpc_response} s" for p in (KVM, TCG)),
+    "nova and cinder `rpc_response_timeout`": tuple(f"{p.rpc_response} s" for p in (KVM, TCG)),
     "nova (compute) `vif_plugging_timeout`": tuple(f"{p.vif_plugging} s" for p in (KVM, TCG)),
     "nginx `proxy_read_timeout`, `proxy_send_timeout`": tuple(
         f"{p.proxy} s" for p in (KVM, TCG)),
