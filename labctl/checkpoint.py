@@ -20,6 +20,7 @@ import json
 import shutil
 import subprocess
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -88,12 +89,24 @@ class Manifest:
 
 
 def writable_disks(virsh: Virsh, domain: str) -> dict[str, str]:
-    """The domain's file-backed disks (not CD-ROMs: the cloud-init seed never changes)."""
+    """The domain's writable disks by target, as host paths: files, and pool volumes (the
+    lab's nodes have theirs in a libvirt pool, and `domblklist` names those by volume name
+    only, so a checkpoint read from it held no disk at all). Not CD-ROMs: the cloud-init
+    seed never changes."""
     disks = {}
-    for line in virsh("domblklist", domain, "--details")[2:]:
-        kind, device, target, source = (line.split(None, 3) + ["", "", "", ""])[:4]
-        if kind == "file" and device == "disk" and source.startswith("/"):
-            disks[target] = source
+    for disk in ET.fromstring("\n".join(virsh("dumpxml", domain))).findall("./devices/disk"):
+        source, target = disk.find("source"), disk.find("target")
+        if disk.get("device") != "disk" or disk.find("readonly") is not None \
+                or source is None or target is None:
+            continue
+        if disk.get("type") == "file":
+            path = source.get("file", "")
+        elif disk.get("type") == "volume":
+            path = virsh("vol-path", source.get("volume", ""), "--pool", source.get("pool", ""))[0]
+        else:
+            continue
+        if path.startswith("/"):
+            disks[target.get("dev", "")] = path
     return disks
 
 
@@ -128,6 +141,9 @@ def save(lab: Lab, name: str, root: Path | None = None) -> Manifest:
         raise CheckpointError(f"every node must be running to save a checkpoint; not: "
                               f"{', '.join(missing) or 'no nodes'}")
     nodes = [Node(d, writable_disks(lab.virsh, d), f"{d}.mem") for d in lab.domains]
+    diskless = [n.domain for n in nodes if not n.disks]
+    if diskless:  # memory without its disks cannot be restored
+        raise CheckpointError(f"no writable disk found for: {', '.join(diskless)}")
     directory.mkdir(parents=True)
     started = time.monotonic()
     try:
@@ -158,13 +174,27 @@ def _resume(lab: Lab, nodes: Sequence[Node], directory: Path) -> None:
     running = set(lab.virsh("list", "--name"))
     for node in nodes:
         if node.domain not in running and (directory / node.memory).exists():
-            lab.virsh("restore", str(directory / node.memory), "--paused")
+            _restore_or_boot(lab, node, directory)
     for node in nodes:
         try:
             lab.virsh("resume", node.domain)
         except subprocess.CalledProcessError:
             pass  # already running
     _sync_clocks(lab, nodes)
+
+
+def _restore_or_boot(lab: Lab, node: Node, directory: Path) -> None:
+    """The node, paused, from its saved memory; or booted from its disks where QEMU cannot
+    load that memory: under TCG it cannot load a vCPU saved while it ran a nested guest
+    (QEMU's nested-state check is built for KVM only; "error while loading state for
+    instance 0x0 of device 'cpu'" on the lab's compute node), and the node must not stay
+    off."""
+    try:
+        lab.virsh("restore", str(directory / node.memory), "--paused")
+    except subprocess.CalledProcessError:
+        lab.say(f"checkpoint: {node.domain}'s memory could not be loaded; booting it from "
+                f"its disks")
+        lab.virsh("start", node.domain, "--paused")
 
 
 def _sync_clocks(lab: Lab, nodes: Sequence[Node]) -> None:
@@ -213,7 +243,7 @@ def restore(lab: Lab, name: str, root: Path | None = None) -> Manifest:
             lab.copy(directory / f"{node.domain}-{target}", Path(path))
     for node in manifest.nodes:
         lab.say(f"checkpoint: restoring {node.domain}")
-        lab.virsh("restore", str(directory / node.memory), "--paused")
+        _restore_or_boot(lab, node, directory)
     for node in manifest.nodes:
         lab.virsh("resume", node.domain)
     _sync_clocks(lab, manifest.nodes)

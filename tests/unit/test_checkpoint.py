@@ -13,9 +13,22 @@ from labctl import checkpoint
 from labctl.checkpoint import CheckpointError, Lab
 
 
+DOMAIN_XML = """<domain type='kvm'><name>{name}</name><devices>
+  <disk type='volume' device='disk'>
+    <source pool='osl-dev' volume='{volume}' index='2'/>
+    <backingStore type='file'><source file='/pool/base.qcow2'/></backingStore>
+    <target dev='vda' bus='virtio'/>
+  </disk>
+  <disk type='file' device='cdrom'>
+    <source file='/pool/seed.iso'/><target dev='sda' bus='sata'/><readonly/>
+  </disk>
+</devices></domain>"""
+
+
 class FakeLibvirt:
-    """Domains with a state and file disks; `save` keeps what the disks held in the saved
-    file, as libvirt keeps the guest's memory, so a restore can be checked against it."""
+    """Domains with a state and their root disks as pool volumes, as the lab's nodes have
+    them; `save` keeps what the disks held in the saved file, as libvirt keeps the
+    guest's memory, so a restore can be checked against it."""
 
     def __init__(self, tmp: Path, names: list[str]):
         self.state, self.disks, self.calls = {}, {}, []
@@ -24,6 +37,8 @@ class FakeLibvirt:
             disk.write_text(f"{name} installed")
             self.state[name], self.disks[name] = "running", {"vda": str(disk)}
         self.fail_save: str | None = None
+        self.unloadable: set[str] = set()  # memory QEMU cannot load (TCG, nested guest)
+        self.pool = tmp
 
     def __call__(self, *args: str) -> list[str]:
         self.calls.append(args)
@@ -31,10 +46,13 @@ class FakeLibvirt:
         if cmd == "list":
             # `list --name` and `--state-running --state-paused` both mean the active ones.
             return [d for d, s in self.state.items() if s in ("running", "paused")]
-        if cmd == "domblklist":
-            rows = [f"file disk {t} {p}" for t, p in self.disks[rest[0]].items()]
-            return ["Type Device Target Source", "------", *rows,
-                    "file cdrom sda /pool/seed.iso"]
+        if cmd == "dumpxml":
+            disks = self.disks[rest[0]]
+            return DOMAIN_XML.format(name=rest[0], volume=Path(disks["vda"]).name).splitlines() \
+                if disks else [f"<domain><name>{rest[0]}</name><devices/></domain>"]
+        if cmd == "vol-path":
+            assert rest[1:] == ("--pool", "osl-dev"), rest
+            return [str(self.pool / rest[0])]
         if cmd == "suspend":
             self.state[rest[0]] = "paused"
         elif cmd == "save":
@@ -43,7 +61,13 @@ class FakeLibvirt:
             Path(rest[1]).write_text(json.dumps({"domain": rest[0]}))
             self.state[rest[0]] = "shut off"
         elif cmd == "restore":
-            self.state[json.loads(Path(rest[0]).read_text())["domain"]] = "paused"
+            domain = json.loads(Path(rest[0]).read_text())["domain"]
+            if domain in self.unloadable:
+                raise subprocess.CalledProcessError(1, args)
+            self.state[domain] = "paused"
+        elif cmd == "start":
+            self.state[rest[0]] = "paused" if "--paused" in rest else "running"
+            self.calls.append(("booted", rest[0]))
         elif cmd == "resume":
             if self.state[rest[0]] != "paused":
                 raise subprocess.CalledProcessError(1, args)
@@ -156,3 +180,26 @@ def test_program_digest_follows_the_program_not_the_docs(tmp_path):
     assert checkpoint.program_digest(tmp_path) == before
     (tmp_path / "components" / "a.py").write_text("x = 2\n")
     assert checkpoint.program_digest(tmp_path) != before
+
+
+def test_a_node_whose_memory_cannot_be_loaded_boots_from_its_disks(lab):
+    """Seen on the lab: the automatic checkpoint after `make up` saved the TCG compute node
+    while it ran a nested guest, QEMU could not load it, and the lab was left off."""
+    lab.libvirt.unloadable.add("osl-dev-compute-1")
+    checkpoint.save(lab, "good", lab.root)
+    assert set(lab.libvirt.state.values()) == {"running"}
+    assert ("booted", "osl-dev-compute-1") in lab.libvirt.calls
+    Path(lab.libvirt.disks["osl-dev-compute-1"]["vda"]).write_text("broken")
+    checkpoint.restore(lab, "good", lab.root)
+    assert set(lab.libvirt.state.values()) == {"running"}
+    assert Path(lab.libvirt.disks["osl-dev-compute-1"]["vda"]).read_text() == \
+        "osl-dev-compute-1 installed"
+    assert ("booted", "osl-dev-controller") not in lab.libvirt.calls
+
+
+def test_save_refuses_a_node_without_a_disk_it_can_copy(lab):
+    lab.libvirt.disks["osl-dev-compute-1"] = {}
+    with pytest.raises(CheckpointError, match="no writable disk found for: osl-dev-compute-1"):
+        checkpoint.save(lab, "x", lab.root)
+    assert set(lab.libvirt.state.values()) == {"running"}
+    assert not (lab.root / "x").exists()
