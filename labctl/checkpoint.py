@@ -297,6 +297,15 @@ def _resources(state: dict) -> list:
 def refresh_auto(lab: Lab, root: Path | None = None) -> str:
     """After a successful `make up`: the automatic checkpoint, saved anew only when the lab
     changed since the last one (a no-op `up` costs one state comparison)."""
+    emulated = [d for d in lab.domains
+                if ET.fromstring("\n".join(lab.virsh("dumpxml", d))).get("type") == "qemu"]
+    if emulated:
+        # Saving them would be safe, loading the compute node is not: under TCG QEMU
+        # cannot load a vCPU saved while it ran a nested guest, so each `up` would end by
+        # cold-booting the compute node and every guest on it (seen on the lab).
+        raise CheckpointError(f"not kept where nodes run under TCG ({', '.join(emulated)}): "
+                              f"their memory cannot always be loaded; save one by hand with "
+                              f"`make checkpoint-save NAME=...`")
     directory = (root or checkpoint_root(lab.stack)) / AUTO
     if (directory / "manifest.json").exists():
         try:

@@ -13,7 +13,7 @@ from labctl import checkpoint
 from labctl.checkpoint import CheckpointError, Lab
 
 
-DOMAIN_XML = """<domain type='kvm'><name>{name}</name><devices>
+DOMAIN_XML = """<domain type='{accel}'><name>{name}</name><devices>
   <disk type='volume' device='disk'>
     <source pool='osl-dev' volume='{volume}' index='2'/>
     <backingStore type='file'><source file='/pool/base.qcow2'/></backingStore>
@@ -39,6 +39,7 @@ class FakeLibvirt:
         self.fail_save: str | None = None
         self.unloadable: set[str] = set()  # memory QEMU cannot load (TCG, nested guest)
         self.pool = tmp
+        self.accel = "kvm"  # libvirt's domain type: kvm, or qemu for TCG
 
     def __call__(self, *args: str) -> list[str]:
         self.calls.append(args)
@@ -48,7 +49,8 @@ class FakeLibvirt:
             return [d for d, s in self.state.items() if s in ("running", "paused")]
         if cmd == "dumpxml":
             disks = self.disks[rest[0]]
-            return DOMAIN_XML.format(name=rest[0], volume=Path(disks["vda"]).name).splitlines() \
+            return DOMAIN_XML.format(name=rest[0], volume=Path(disks["vda"]).name,
+                                     accel=self.accel).splitlines() \
                 if disks else [f"<domain><name>{rest[0]}</name><devices/></domain>"]
         if cmd == "vol-path":
             assert rest[1:] == ("--pool", "osl-dev"), rest
@@ -203,3 +205,11 @@ def test_save_refuses_a_node_without_a_disk_it_can_copy(lab):
         checkpoint.save(lab, "x", lab.root)
     assert set(lab.libvirt.state.values()) == {"running"}
     assert not (lab.root / "x").exists()
+
+
+def test_no_automatic_checkpoint_where_nodes_run_under_tcg(lab):
+    lab.libvirt.accel = "qemu"
+    with pytest.raises(CheckpointError, match="under TCG"):
+        checkpoint.refresh_auto(lab, lab.root)
+    assert not [c for c in lab.libvirt.calls if c[0] in ("suspend", "save")]
+    assert set(lab.libvirt.state.values()) == {"running"}
