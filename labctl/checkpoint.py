@@ -88,13 +88,17 @@ class Manifest:
         (directory / "manifest.json").write_text(json.dumps(asdict(self), indent=2) + "\n")
 
 
+def domain_xml(virsh: Virsh, domain: str) -> ET.Element:
+    return ET.fromstring("\n".join(virsh("dumpxml", domain)))
+
+
 def writable_disks(virsh: Virsh, domain: str) -> dict[str, str]:
     """The domain's writable disks by target, as host paths: files, and pool volumes (the
     lab's nodes have theirs in a libvirt pool, and `domblklist` names those by volume name
     only, so a checkpoint read from it held no disk at all). Not CD-ROMs: the cloud-init
     seed never changes."""
     disks = {}
-    for disk in ET.fromstring("\n".join(virsh("dumpxml", domain))).findall("./devices/disk"):
+    for disk in domain_xml(virsh, domain).findall("./devices/disk"):
         source, target = disk.find("source"), disk.find("target")
         if disk.get("device") != "disk" or disk.find("readonly") is not None \
                 or source is None or target is None:
@@ -297,8 +301,7 @@ def _resources(state: dict) -> list:
 def refresh_auto(lab: Lab, root: Path | None = None) -> str:
     """After a successful `make up`: the automatic checkpoint, saved anew only when the lab
     changed since the last one (a no-op `up` costs one state comparison)."""
-    emulated = [d for d in lab.domains
-                if ET.fromstring("\n".join(lab.virsh("dumpxml", d))).get("type") == "qemu"]
+    emulated = [d for d in lab.domains if domain_xml(lab.virsh, d).get("type") == "qemu"]
     if emulated:
         # Saving them would be safe, loading the compute node is not: under TCG QEMU
         # cannot load a vCPU saved while it ran a nested guest, so each `up` would end by
